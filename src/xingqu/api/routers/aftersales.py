@@ -1,0 +1,5 @@
+"""aftersales endpoints (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["aftersales"])

@@ -1,0 +1,5 @@
+"""content endpoints (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["content"])

@@ -1,0 +1,5 @@
+"""discovery endpoints (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["discovery"])

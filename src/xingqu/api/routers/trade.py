@@ -1,0 +1,5 @@
+"""trade endpoints (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["trade"])

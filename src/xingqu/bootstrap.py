@@ -1,0 +1,66 @@
+"""The composition root: the one place that wires settings, engine, units of work, ports and bus."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from xingqu.config import Settings
+from xingqu.shared.clock import Clock, SystemClock
+from xingqu.store import migrate
+from xingqu.store.bus import Handler, OutboxRelay, make_publisher
+from xingqu.store.engine import make_engine
+from xingqu.store.uow import UnitOfWork, UnitOfWorkFactory
+
+
+def event_handlers() -> dict[str, list[Handler]]:
+    """Which context reacts to which event (name → handlers run by the outbox relay)."""
+    handlers: dict[str, list[Handler]] = defaultdict(list)
+    from xingqu.discovery.reactions import REACTIONS as discovery_reactions
+
+    for name, handler in discovery_reactions:
+        handlers[name].append(handler)
+    return dict(handlers)
+
+
+@dataclass
+class Platform:
+    """Everything a surface (API, CLI, simulator, worker) needs, built once."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    uows: UnitOfWorkFactory
+    relay: OutboxRelay
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def uow(self, *, readonly: bool = False) -> UnitOfWork:
+        return self.uows(readonly=readonly)
+
+    def drain_events(self) -> int:
+        return self.relay.drain()
+
+    def close(self) -> None:
+        self.relay.publisher.close()
+        self.engine.dispose()
+
+
+def build_platform(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    migrate_schema: bool = True,
+    handlers: dict[str, Sequence[Handler]] | None = None,
+) -> Platform:
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url, echo=settings.sql_echo)
+    if migrate_schema:
+        migrate.upgrade(engine)
+    clock = clock or SystemClock()
+    uows = UnitOfWorkFactory(engine, clock)
+    relay = OutboxRelay(uows, handlers if handlers is not None else event_handlers(), make_publisher(settings.event_bus_url))
+    return Platform(settings=settings, engine=engine, clock=clock, uows=uows, relay=relay)

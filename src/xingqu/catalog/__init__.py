@@ -1,0 +1,1 @@
+"""Catalog: merchants, shops, products, SKUs and stock, the category tree, programme tags."""

@@ -1,0 +1,1 @@
+"""Discovery: the behaviour log, profiles, retrieval, ranking and the feed."""

@@ -1,0 +1,60 @@
+"""Engines chosen by URL: SQLite (WAL) by default, PostgreSQL at scale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
+    """Create an engine for `url`.
+
+    SQLite runs in WAL mode with a long busy timeout, and every write transaction starts with
+    ``BEGIN IMMEDIATE`` so that concurrent writers queue for the lock instead of failing on a
+    read-to-write upgrade. Read-only units of work use a deferred ``BEGIN``.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, echo=echo)
+    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_engine(url: str, *, echo: bool) -> Engine:
+    in_memory = make_url(url).database in (None, "", ":memory:")
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        # One connection per checkout keeps threads from sharing a SQLite handle; file
+        # databases are cheap to open. In-memory databases cannot be shared this way.
+        poolclass=None if in_memory else NullPool,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = "" if conn.get_execution_options().get("xingqu_readonly") else " IMMEDIATE"
+        conn.exec_driver_sql(f"BEGIN{mode}")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

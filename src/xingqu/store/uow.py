@@ -1,0 +1,104 @@
+"""The unit of work: one transaction that rolls back unless committed, and records events."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from xingqu.shared.clock import Clock, SystemClock
+from xingqu.shared.events import Event
+from xingqu.store.outbox import OutboxEvent
+
+
+class UnitOfWorkError(RuntimeError):
+    """Programming error: a unit of work used outside `with`, or entered twice."""
+
+
+class UnitOfWork:
+    """`with uow: ...; uow.commit()` — anything not committed is rolled back on exit.
+
+    A service that *participates* in a caller's transaction (a call from another context) takes
+    the same, already entered unit of work and never commits it.
+    """
+
+    def __init__(self, engine: Engine, clock: Clock | None = None, *, readonly: bool = False) -> None:
+        bind = engine.execution_options(xingqu_readonly=True) if readonly else engine
+        self._sessions = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+        self.clock: Clock = clock or SystemClock()
+        self.readonly = readonly
+        self._session: Session | None = None
+        self.committed_events: list[Event] = []
+        self._pending: list[Event] = []
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise UnitOfWorkError("the unit of work is not active; use it in a `with` block")
+        return self._session
+
+    @property
+    def active(self) -> bool:
+        return self._session is not None
+
+    def require_active(self) -> None:
+        if self._session is None:
+            raise UnitOfWorkError("this service participates in the caller's transaction")
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise UnitOfWorkError("the unit of work is already active")
+        self._session = self._sessions()
+        self._pending = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            # close() rolls back whatever was not committed without expiring loaded objects,
+            # so results can still be read after the block.
+            session.close()
+        self._pending = []
+
+    def emit(self, event: Event) -> None:
+        """Record `event` in the outbox, inside this transaction."""
+        if self.readonly:
+            raise UnitOfWorkError("a read-only unit of work cannot emit events")
+        self.session.add(
+            OutboxEvent(
+                name=event.name,
+                aggregate=event.aggregate,
+                aggregate_id=event.aggregate_id,
+                payload=event.payload(),
+                occurred_at=self.clock.now(),
+            )
+        )
+        self._pending.append(event)
+
+    def commit(self) -> None:
+        if self.readonly:
+            raise UnitOfWorkError("a read-only unit of work cannot commit")
+        self.session.commit()
+        self.committed_events.extend(self._pending)
+        self._pending = []
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+class UnitOfWorkFactory:
+    """Makes units of work bound to one engine and clock (held by the composition root)."""
+
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.clock: Clock = clock or SystemClock()
+
+    def __call__(self, *, readonly: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock, readonly=readonly)

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the landing page and the demo feed (the consoles come later)."""
