@@ -14,6 +14,7 @@ from xingqu.store import migrate
 from xingqu.store.bus import Handler, OutboxRelay, make_publisher
 from xingqu.store.engine import make_engine
 from xingqu.store.uow import UnitOfWork, UnitOfWorkFactory
+from xingqu.trade.payments import FakePaymentProvider, PaymentProvider
 
 
 def event_handlers() -> dict[str, list[Handler]]:
@@ -35,6 +36,7 @@ class Platform:
     clock: Clock
     uows: UnitOfWorkFactory
     relay: OutboxRelay
+    payments: PaymentProvider
     extras: dict[str, object] = field(default_factory=dict)
 
     def uow(self, *, readonly: bool = False) -> UnitOfWork:
@@ -54,6 +56,7 @@ def build_platform(
     clock: Clock | None = None,
     migrate_schema: bool = True,
     handlers: dict[str, Sequence[Handler]] | None = None,
+    payments: PaymentProvider | None = None,
 ) -> Platform:
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -63,4 +66,11 @@ def build_platform(
     clock = clock or SystemClock()
     uows = UnitOfWorkFactory(engine, clock)
     relay = OutboxRelay(uows, handlers if handlers is not None else event_handlers(), make_publisher(settings.event_bus_url))
-    return Platform(settings=settings, engine=engine, clock=clock, uows=uows, relay=relay)
+    return Platform(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        uows=uows,
+        relay=relay,
+        payments=payments or FakePaymentProvider(),
+    )

@@ -1,0 +1,5 @@
+from enum import StrEnum
+
+
+class TradeError(StrEnum):
+    PAYMENT_FAILED = "trade.payment_failed"
