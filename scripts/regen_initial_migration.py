@@ -29,8 +29,12 @@ def main() -> None:
             config.attributes["connection"] = connection
             command.revision(config, message="initial", autogenerate=True, rev_id="0001_initial")
     written = sorted(VERSIONS.glob("*.py"))
-    subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", *map(str, written)], check=True)
-    subprocess.run([sys.executable, "-m", "ruff", "check", "--fix", "--quiet", *map(str, written)], check=False)
+    subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--quiet", *map(str, written)], check=True
+    )
+    subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--fix", "--quiet", *map(str, written)], check=False
+    )
     print("wrote", *(p.name for p in written))
 
 

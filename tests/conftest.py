@@ -19,7 +19,9 @@ from xingqu.store.base import load_all_models
 from xingqu.store.engine import make_engine
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-POSTGRES_URL = os.environ.get("XINGQU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "XINGQU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("XINGQU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -53,7 +55,7 @@ def postgres_schema_url() -> Iterator[str]:
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
+    except Exception as exc:
         admin.dispose()
         service_unavailable("PostgreSQL", f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
     separator = "&" if "?" in POSTGRES_URL else "?"
@@ -89,9 +91,13 @@ def platform(tmp_path: Path, sqlite_template: Path, clock: ManualClock) -> Itera
 
 
 @pytest.fixture
-def postgres_platform(tmp_path: Path, postgres_schema_url: str, clock: ManualClock) -> Iterator[Platform]:
+def postgres_platform(
+    tmp_path: Path, postgres_schema_url: str, clock: ManualClock
+) -> Iterator[Platform]:
     p = build_platform(_settings(tmp_path, postgres_schema_url), clock=clock, migrate_schema=False)
-    tables = ", ".join(f'"{t.name}"' for t in load_all_models().sorted_tables if t.name != "alembic_version")
+    tables = ", ".join(
+        f'"{t.name}"' for t in load_all_models().sorted_tables if t.name != "alembic_version"
+    )
     with p.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield p
@@ -114,7 +120,7 @@ def redis_url() -> str:
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         service_unavailable("Redis", f"{type(exc).__name__}: {exc}")
     finally:
         client.close()

@@ -23,7 +23,9 @@ def user(p: Platform, *roles: str, password: str | None = None) -> Actor:
     n = next(_seq)
     created: User = identity.register_user(
         p.uow(),
-        identity.RegisterUser(username=f"user{n}", display_name=f"User {n}", roles=frozenset(roles), password=password),
+        identity.RegisterUser(
+            username=f"user{n}", display_name=f"User {n}", roles=frozenset(roles), password=password
+        ),
         by=SYSTEM,
     )
     return created.actor()
@@ -40,7 +42,9 @@ def operator(p: Platform) -> Actor:
 def leaf_category(p: Platform) -> int:
     """A three-level category path; returns the leaf's id (idempotent per platform)."""
     with p.uow(readonly=True) as uow:
-        existing = uow.session.scalar(select(Category.id).where(Category.code == "beauty.skincare.serum"))
+        existing = uow.session.scalar(
+            select(Category.id).where(Category.code == "beauty.skincare.serum")
+        )
     if existing is not None:
         return existing
     for code, en, zh, parent in (
@@ -48,18 +52,26 @@ def leaf_category(p: Platform) -> int:
         ("beauty.skincare", "Skincare", "护肤", "beauty"),
         ("beauty.skincare.serum", "Serum", "精华", "beauty.skincare"),
     ):
-        leaf = catalog.create_category(p.uow(), SYSTEM, catalog.CreateCategory(code, en, zh, parent))
+        leaf = catalog.create_category(
+            p.uow(), SYSTEM, catalog.CreateCategory(code, en, zh, parent)
+        )
     return leaf.id
 
 
 def merchant(p: Platform) -> tuple[Actor, int]:
     """A merchant user with a shop; returns (actor, shop_id)."""
     actor = user(p, "merchant")
-    shop = catalog.register_merchant(p.uow(), actor, catalog.RegisterMerchant(name=f"M{actor.user_id}", shop_name=f"Shop {actor.user_id}"))
+    shop = catalog.register_merchant(
+        p.uow(),
+        actor,
+        catalog.RegisterMerchant(name=f"M{actor.user_id}", shop_name=f"Shop {actor.user_id}"),
+    )
     return actor, shop.id
 
 
-def product(p: Platform, owner: Actor, shop_id: int, *, price_fen: int = 9_900, stock: int = 10, **kw: Any) -> Product:
+def product(
+    p: Platform, owner: Actor, shop_id: int, *, price_fen: int = 9_900, stock: int = 10, **kw: Any
+) -> Product:
     return catalog.create_product(
         p.uow(),
         owner,

@@ -65,7 +65,11 @@ def build_platform(
         migrate.upgrade(engine)
     clock = clock or SystemClock()
     uows = UnitOfWorkFactory(engine, clock)
-    relay = OutboxRelay(uows, handlers if handlers is not None else event_handlers(), make_publisher(settings.event_bus_url))
+    relay = OutboxRelay(
+        uows,
+        handlers if handlers is not None else event_handlers(),
+        make_publisher(settings.event_bus_url),
+    )
     return Platform(
         settings=settings,
         engine=engine,

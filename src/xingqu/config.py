@@ -11,20 +11,34 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="XINGQU_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=Path("var"), description="where the SQLite file, exports and models live")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under data_dir when unset")
-    event_bus_url: str = Field(default="outbox", description="'outbox' (in the database) or a redis:// URL")
+    data_dir: Path = Field(
+        default=Path("var"), description="where the SQLite file, exports and models live"
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite under data_dir when unset"
+    )
+    event_bus_url: str = Field(
+        default="outbox", description="'outbox' (in the database) or a redis:// URL"
+    )
     environment: str = Field(default="development", pattern="^(development|test|production)$")
-    demo_mode: bool = Field(default=False, description="enables one-click demo log-in; never in production")
+    demo_mode: bool = Field(
+        default=False, description="enables one-click demo log-in; never in production"
+    )
     token_ttl_hours: int = Field(default=24 * 7, ge=1, le=24 * 365)
-    dispatch_interval_s: float = Field(default=0.5, gt=0, description="how often the server drains the outbox")
+    dispatch_interval_s: float = Field(
+        default=0.5, gt=0, description="how often the server drains the outbox"
+    )
     sql_echo: bool = False
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.environment == "production" and self.demo_mode:
-            raise ValueError("XINGQU_DEMO_MODE must not be enabled when XINGQU_ENVIRONMENT=production")
-        if self.environment == "production" and self.resolved_database_url.startswith("sqlite:///:memory:"):
+            raise ValueError(
+                "XINGQU_DEMO_MODE must not be enabled when XINGQU_ENVIRONMENT=production"
+            )
+        if self.environment == "production" and self.resolved_database_url.startswith(
+            "sqlite:///:memory:"
+        ):
             raise ValueError("an in-memory database loses everything; set XINGQU_DATABASE_URL")
         return self
 

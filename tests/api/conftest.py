@@ -18,8 +18,15 @@ def sign_up(client: TestClient, username: str, *roles: str) -> dict[str, str]:
     password = f"pw-{username}-123"
     created = client.post(
         "/api/v1/auth/users",
-        json={"username": username, "display_name": username.title(), "password": password, "roles": list(roles)},
+        json={
+            "username": username,
+            "display_name": username.title(),
+            "password": password,
+            "roles": list(roles),
+        },
     )
     assert created.status_code == 201, created.text
-    token = client.post("/api/v1/auth/login", json={"username": username, "password": password}).json()["token"]
+    token = client.post(
+        "/api/v1/auth/login", json={"username": username, "password": password}
+    ).json()["token"]
     return {"Authorization": f"Bearer {token}"}

@@ -10,9 +10,9 @@ def test_me_needs_a_token(client: TestClient) -> None:
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "shared.unauthenticated"
     assert response.headers["www-authenticate"] == "Bearer"
-    assert client.get("/api/v1/auth/me", headers={"Authorization": "Bearer xq_nope"}).json()["error"]["code"] == (
-        "identity.invalid_token"
-    )
+    assert client.get("/api/v1/auth/me", headers={"Authorization": "Bearer xq_nope"}).json()[
+        "error"
+    ]["code"] == ("identity.invalid_token")
 
 
 def test_sign_up_log_in_me(client: TestClient) -> None:
@@ -26,7 +26,10 @@ def test_api_token_can_be_created_and_revoked(client: TestClient) -> None:
     created = client.post("/api/v1/auth/tokens", json={"name": "script"}, headers=headers).json()
     api_headers = {"Authorization": f"Bearer {created['token']}"}
     assert client.get("/api/v1/auth/me", headers=api_headers).status_code == 200
-    assert client.delete(f"/api/v1/auth/tokens/{created['token_id']}", headers=headers).status_code == 204
+    assert (
+        client.delete(f"/api/v1/auth/tokens/{created['token_id']}", headers=headers).status_code
+        == 204
+    )
     assert client.get("/api/v1/auth/me", headers=api_headers).status_code == 401
 
 
@@ -35,9 +38,16 @@ def test_merchant_flow_and_ownership(client: TestClient, platform: Platform) -> 
     leaf = factories.leaf_category(platform)
     alice = sign_up(client, "alice", "merchant")
     bob = sign_up(client, "bob", "merchant")
-    shop = client.post("/api/v1/merchants", json={"name": "Alice Co", "shop_name": "Alice"}, headers=alice).json()
+    shop = client.post(
+        "/api/v1/merchants", json={"name": "Alice Co", "shop_name": "Alice"}, headers=alice
+    ).json()
     client.post("/api/v1/merchants", json={"name": "Bob Co", "shop_name": "Bob"}, headers=bob)
-    body = {"shop_id": shop["id"], "category_id": leaf, "title_zh": "面霜", "skus": [{"name": "50g", "price_fen": 8800, "stock": 3}]}
+    body = {
+        "shop_id": shop["id"],
+        "category_id": leaf,
+        "title_zh": "面霜",
+        "skus": [{"name": "50g", "price_fen": 8800, "stock": 3}],
+    }
     product = client.post("/api/v1/products", json=body, headers=alice).json()
     assert (product["status"], product["skus"][0]["price_fen"]) == ("live", 8800)
     before = factories.snapshot(platform)
@@ -45,12 +55,28 @@ def test_merchant_flow_and_ownership(client: TestClient, platform: Platform) -> 
     # when bob tries to change alice's product, list into her shop, or sends a malformed payload
     patch = client.patch(f"/api/v1/products/{product['id']}", json={"title_zh": "盗"}, headers=bob)
     create = client.post("/api/v1/products", json=body, headers=bob)
-    stock = client.post(f"/api/v1/skus/{product['skus'][0]['id']}/stock", json={"delta": 5}, headers=bob)
-    malformed = client.post("/api/v1/products", json={**body, "skus": [{"name": "x", "price_fen": "cheap", "stock": 1}]}, headers=alice)
-    negative = client.post("/api/v1/products", json={**body, "skus": [{"name": "x", "price_fen": -1, "stock": 1}]}, headers=alice)
+    stock = client.post(
+        f"/api/v1/skus/{product['skus'][0]['id']}/stock", json={"delta": 5}, headers=bob
+    )
+    malformed = client.post(
+        "/api/v1/products",
+        json={**body, "skus": [{"name": "x", "price_fen": "cheap", "stock": 1}]},
+        headers=alice,
+    )
+    negative = client.post(
+        "/api/v1/products",
+        json={**body, "skus": [{"name": "x", "price_fen": -1, "stock": 1}]},
+        headers=alice,
+    )
 
     # then each gets its typed error and nothing changed
-    assert [r.status_code for r in (patch, create, stock, malformed, negative)] == [403, 403, 403, 422, 422]
+    assert [r.status_code for r in (patch, create, stock, malformed, negative)] == [
+        403,
+        403,
+        403,
+        422,
+        422,
+    ]
     assert [r.json()["error"]["code"] for r in (patch, create, stock, malformed, negative)] == [
         "shared.forbidden",
         "shared.forbidden",

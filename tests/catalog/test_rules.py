@@ -54,7 +54,9 @@ def test_forbidden_product_transitions(current: ProductStatus, target: ProductSt
         ("ok", "", [SkuSpec("a", 100, -1)], CatalogError.INVALID_STOCK),
     ],
 )
-def test_invalid_listings(title_en: str, title_zh: str, skus: list[SkuSpec], code: CatalogError) -> None:
+def test_invalid_listings(
+    title_en: str, title_zh: str, skus: list[SkuSpec], code: CatalogError
+) -> None:
     with pytest.raises(DomainError) as err:
         validate_listing(title_en, title_zh, skus)
     assert err.value.code == code

@@ -13,7 +13,10 @@ from xingqu.store.outbox import OutboxEvent
 
 def _events(p: Platform) -> list[tuple[str, dict[str, object]]]:
     with p.uow(readonly=True) as uow:
-        return [(e.name, e.payload) for e in uow.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))]
+        return [
+            (e.name, e.payload)
+            for e in uow.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))
+        ]
 
 
 def test_category_tree_has_levels(platform: Platform) -> None:
@@ -36,10 +39,17 @@ def test_merchant_lists_a_product_with_skus_and_an_event(platform: Platform) -> 
     product = factories.product(platform, owner, shop_id, price_fen=12_345, stock=7)
     # then
     assert product.status == ProductStatus.LIVE
-    assert [(s.name, s.price_fen, s.currency, s.stock) for s in product.skus] == [("30ml", 12_345, "CNY", 7)]
+    assert [(s.name, s.price_fen, s.currency, s.stock) for s in product.skus] == [
+        ("30ml", 12_345, "CNY", 7)
+    ]
     assert _events(platform)[-1] == (
         "catalog.product_listed",
-        {"product_id": product.id, "shop_id": shop_id, "category_id": product.category_id, "status": "live"},
+        {
+            "product_id": product.id,
+            "shop_id": shop_id,
+            "category_id": product.category_id,
+            "status": "live",
+        },
     )
 
 
@@ -67,7 +77,11 @@ def test_a_consumer_cannot_list_products(platform: Platform) -> None:
     leaf = factories.leaf_category(platform)
     before = factories.snapshot(platform)
     with pytest.raises(DomainError) as err:
-        services.create_product(platform.uow(), buyer, services.CreateProduct(shop_id, leaf, "X", "", [SkuSpec("a", 1, 1)]))
+        services.create_product(
+            platform.uow(),
+            buyer,
+            services.CreateProduct(shop_id, leaf, "X", "", [SkuSpec("a", 1, 1)]),
+        )
     assert err.value.code == SharedError.FORBIDDEN
     assert factories.snapshot(platform) == before
 
@@ -82,7 +96,11 @@ def test_products_go_in_leaf_categories_only(platform: Platform) -> None:
     assert parent is not None
     before = factories.snapshot(platform)
     with pytest.raises(DomainError) as err:
-        services.create_product(platform.uow(), owner, services.CreateProduct(shop_id, parent, "X", "", [SkuSpec("a", 1, 1)]))
+        services.create_product(
+            platform.uow(),
+            owner,
+            services.CreateProduct(shop_id, parent, "X", "", [SkuSpec("a", 1, 1)]),
+        )
     assert err.value.code == CatalogError.CATEGORY_NOT_LEAF
     assert factories.snapshot(platform) == before
 
@@ -90,7 +108,9 @@ def test_products_go_in_leaf_categories_only(platform: Platform) -> None:
 def test_delist_and_relist(platform: Platform) -> None:
     owner, shop_id = factories.merchant(platform)
     product = factories.product(platform, owner, shop_id)
-    assert services.delist_product(platform.uow(), owner, product.id).status == ProductStatus.DELISTED
+    assert (
+        services.delist_product(platform.uow(), owner, product.id).status == ProductStatus.DELISTED
+    )
     before = factories.snapshot(platform)
     with pytest.raises(DomainError) as err:
         services.delist_product(platform.uow(), owner, product.id)
@@ -118,7 +138,12 @@ def test_sellable_sku_refuses_delisted_products(platform: Platform) -> None:
     product = factories.product(platform, owner, shop_id, price_fen=500)
     with platform.uow() as uow:
         snap = services.sellable_sku(uow, product.skus[0].id)
-    assert (snap.product_id, snap.shop_id, snap.unit_price.amount, snap.sku_name) == (product.id, shop_id, 500, "30ml")
+    assert (snap.product_id, snap.shop_id, snap.unit_price.amount, snap.sku_name) == (
+        product.id,
+        shop_id,
+        500,
+        "30ml",
+    )
     services.delist_product(platform.uow(), owner, product.id)
     with platform.uow() as uow, pytest.raises(DomainError) as err:
         services.sellable_sku(uow, product.skus[0].id)

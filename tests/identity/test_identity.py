@@ -23,7 +23,9 @@ def test_password_hash_round_trip_and_salting() -> None:
 
 def test_tokens_are_stored_hashed(platform: Platform) -> None:
     factories.user(platform, "consumer", password="long-enough-1")
-    issued = services.login(platform.uow(), _last_username(platform), "long-enough-1", ttl=timedelta(hours=1))
+    issued = services.login(
+        platform.uow(), _last_username(platform), "long-enough-1", ttl=timedelta(hours=1)
+    )
     with platform.uow(readonly=True) as uow:
         stored = uow.session.get(ApiToken, issued.token_id)
     assert stored is not None
@@ -42,22 +44,33 @@ def _last_username(platform: Platform) -> str:
 
 def test_login_authenticate_expire(platform: Platform, clock: ManualClock) -> None:
     actor = factories.user(platform, "merchant", "creator", password="long-enough-1")
-    issued = services.login(platform.uow(), _last_username(platform), "long-enough-1", ttl=timedelta(hours=1))
+    issued = services.login(
+        platform.uow(), _last_username(platform), "long-enough-1", ttl=timedelta(hours=1)
+    )
     assert services.authenticate(platform.uow(readonly=True), issued.token) == actor
     assert actor.roles == frozenset({Role.MERCHANT, Role.CREATOR})
     clock.advance(timedelta(hours=1))
     with pytest.raises(DomainError) as err:
         services.authenticate(platform.uow(readonly=True), issued.token)
-    assert err.value.code == IdentityError.INVALID_TOKEN and err.value.kind == ErrorKind.UNAUTHENTICATED
+    assert (
+        err.value.code == IdentityError.INVALID_TOKEN
+        and err.value.kind == ErrorKind.UNAUTHENTICATED
+    )
 
 
 def test_wrong_password_is_refused_without_saying_which_part(platform: Platform) -> None:
     factories.user(platform, "consumer", password="long-enough-1")
     before = factories.snapshot(platform)
-    for username, password in ((_last_username(platform), "wrong-password-1"), ("nobody", "long-enough-1")):
+    for username, password in (
+        (_last_username(platform), "wrong-password-1"),
+        ("nobody", "long-enough-1"),
+    ):
         with pytest.raises(DomainError) as err:
             services.login(platform.uow(), username, password, ttl=timedelta(hours=1))
-        assert (err.value.code, err.value.message) == (IdentityError.BAD_CREDENTIALS, "wrong user name or password")
+        assert (err.value.code, err.value.message) == (
+            IdentityError.BAD_CREDENTIALS,
+            "wrong user name or password",
+        )
     assert factories.snapshot(platform) == before
 
 
@@ -72,7 +85,10 @@ def test_revoked_token_stops_working(platform: Platform) -> None:
 def test_only_operators_create_operators(platform: Platform) -> None:
     before = factories.snapshot(platform)
     with pytest.raises(DomainError) as err:
-        services.register_user(platform.uow(), services.RegisterUser("mallory", "M", frozenset({"operator"}), "long-enough-1"))
+        services.register_user(
+            platform.uow(),
+            services.RegisterUser("mallory", "M", frozenset({"operator"}), "long-enough-1"),
+        )
     assert err.value.code == SharedError.FORBIDDEN
     assert factories.snapshot(platform) == before
 
@@ -88,18 +104,26 @@ def test_only_operators_create_operators(platform: Platform) -> None:
         ("good", "long-enough-1", set(), IdentityError.INVALID_ROLES),
     ],
 )
-def test_bad_sign_ups(platform: Platform, username: str, password: str, roles: set[str], code: IdentityError) -> None:
+def test_bad_sign_ups(
+    platform: Platform, username: str, password: str, roles: set[str], code: IdentityError
+) -> None:
     before = factories.snapshot(platform)
     with pytest.raises(DomainError) as err:
-        services.register_user(platform.uow(), services.RegisterUser(username, "Name", frozenset(roles), password))
+        services.register_user(
+            platform.uow(), services.RegisterUser(username, "Name", frozenset(roles), password)
+        )
     assert err.value.code == code
     assert factories.snapshot(platform) == before
 
 
 def test_duplicate_username(platform: Platform) -> None:
-    services.register_user(platform.uow(), services.RegisterUser("alice", "A", frozenset({"consumer"}), None))
+    services.register_user(
+        platform.uow(), services.RegisterUser("alice", "A", frozenset({"consumer"}), None)
+    )
     before = factories.snapshot(platform)
     with pytest.raises(DomainError) as err:
-        services.register_user(platform.uow(), services.RegisterUser("ALICE", "A", frozenset({"consumer"}), None))
+        services.register_user(
+            platform.uow(), services.RegisterUser("ALICE", "A", frozenset({"consumer"}), None)
+        )
     assert err.value.code == IdentityError.USERNAME_TAKEN
     assert factories.snapshot(platform) == before

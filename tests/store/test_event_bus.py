@@ -17,7 +17,9 @@ def test_make_publisher_by_url() -> None:
 
 
 @pytest.mark.integration
-def test_relay_publishes_each_event_once_to_a_redis_stream(platform: Platform, redis_url: str) -> None:
+def test_relay_publishes_each_event_once_to_a_redis_stream(
+    platform: Platform, redis_url: str
+) -> None:
     # given a relay that publishes to a fresh stream
     publisher = RedisStreamPublisher(redis_url, stream=f"xingqu:test:{uuid.uuid4().hex}")
     platform.relay.publisher = publisher
@@ -33,7 +35,9 @@ def test_relay_publishes_each_event_once_to_a_redis_stream(platform: Platform, r
         # then the stream holds the three events, in order, with their outbox ids
         entries = publisher.client.xrange(publisher.stream)
         decoded = [json.loads(fields[b"event"]) for _, fields in entries]
-        assert [(e["name"], e["payload"]) for e in decoded] == [("test.pinged", {"ping_id": i}) for i in (1, 2, 3)]
+        assert [(e["name"], e["payload"]) for e in decoded] == [
+            ("test.pinged", {"ping_id": i}) for i in (1, 2, 3)
+        ]
         assert [int(fields[b"id"]) for _, fields in entries] == [e["id"] for e in decoded]
     finally:
         publisher.client.delete(publisher.stream)

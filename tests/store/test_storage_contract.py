@@ -70,7 +70,9 @@ def test_events_are_written_with_the_change_in_order(any_platform: Platform, clo
 
 def test_relay_runs_handlers_once_and_marks_published(any_platform: Platform) -> None:
     seen: list[int] = []
-    any_platform.relay.handlers = {"test.pinged": [lambda uow, row: seen.append(row.payload["ping_id"])]}
+    any_platform.relay.handlers = {
+        "test.pinged": [lambda uow, row: seen.append(row.payload["ping_id"])]
+    }
     for i in (1, 2):
         with any_platform.uow() as uow:
             uow.emit(Pinged(ping_id=i))

@@ -29,7 +29,11 @@ def get_actor(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise DomainError(SharedError.UNAUTHENTICATED, "log in first: send 'Authorization: Bearer <token>'", ErrorKind.UNAUTHENTICATED)
+        raise DomainError(
+            SharedError.UNAUTHENTICATED,
+            "log in first: send 'Authorization: Bearer <token>'",
+            ErrorKind.UNAUTHENTICATED,
+        )
     return identity.authenticate(platform.uow(readonly=True), credentials.credentials)
 
 

@@ -32,7 +32,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.kind == ErrorKind.UNAUTHENTICATED else None
         return JSONResponse(
-            error_body(str(exc.code), exc.message, exc.details), status_code=STATUS[exc.kind], headers=headers
+            error_body(str(exc.code), exc.message, exc.details),
+            status_code=STATUS[exc.kind],
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -43,16 +45,23 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         summary = "; ".join(f"{p['where']}: {p['problem']}" for p in problems[:5])
         return JSONResponse(
-            error_body("request.malformed", f"the request is malformed: {summary}", {"problems": problems}),
+            error_body(
+                "request.malformed", f"the request is malformed: {summary}", {"problems": problems}
+            ),
             status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "request.not_found", 405: "request.method_not_allowed"}.get(exc.status_code, "request.error")
+        code = {404: "request.not_found", 405: "request.method_not_allowed"}.get(
+            exc.status_code, "request.error"
+        )
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("internal", "an unexpected error occurred; it has been logged"), status_code=500)
+        return JSONResponse(
+            error_body("internal", "an unexpected error occurred; it has been logged"),
+            status_code=500,
+        )

@@ -67,7 +67,9 @@ class Product(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    skus: Mapped[list[Sku]] = relationship(back_populates="product", order_by="Sku.id", lazy="selectin")
+    skus: Mapped[list[Sku]] = relationship(
+        back_populates="product", order_by="Sku.id", lazy="selectin"
+    )
     tags: Mapped[list[ProductTag]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
     __table_args__ = (Index("ix_products_status_category", "status", "category_id"),)

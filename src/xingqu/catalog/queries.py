@@ -38,7 +38,15 @@ def list_products(
     with uow:
         s = uow.session
         total = s.scalar(select(func.count()).select_from(Product).where(*where)) or 0
-        items = list(s.scalars(select(Product).where(*where).order_by(Product.id).limit(page.limit).offset(page.offset)))
+        items = list(
+            s.scalars(
+                select(Product)
+                .where(*where)
+                .order_by(Product.id)
+                .limit(page.limit)
+                .offset(page.offset)
+            )
+        )
         return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
@@ -64,6 +72,8 @@ def shops_of_user(uow: UnitOfWork, user_id: int) -> list[Shop]:
     with uow:
         return list(
             uow.session.scalars(
-                select(Shop).join(Merchant, Shop.merchant_id == Merchant.id).where(Merchant.owner_user_id == user_id)
+                select(Shop)
+                .join(Merchant, Shop.merchant_id == Merchant.id)
+                .where(Merchant.owner_user_id == user_id)
             )
         )

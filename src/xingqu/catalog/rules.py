@@ -58,9 +58,13 @@ def validate_listing(title_en: str, title_zh: str, skus: list[SkuSpec]) -> None:
         raise invalid(CatalogError.INVALID_PRODUCT, "a product needs an English or a Chinese title")
     for title in (title_en, title_zh):
         if len(title) > MAX_TITLE:
-            raise invalid(CatalogError.INVALID_PRODUCT, f"titles are at most {MAX_TITLE} characters")
+            raise invalid(
+                CatalogError.INVALID_PRODUCT, f"titles are at most {MAX_TITLE} characters"
+            )
     if not 1 <= len(skus) <= MAX_SKUS:
-        raise invalid(CatalogError.INVALID_PRODUCT, f"a product needs between 1 and {MAX_SKUS} SKUs")
+        raise invalid(
+            CatalogError.INVALID_PRODUCT, f"a product needs between 1 and {MAX_SKUS} SKUs"
+        )
     names = [s.name.strip() for s in skus]
     if any(not n for n in names) or len(set(names)) != len(names):
         raise invalid(CatalogError.INVALID_PRODUCT, "SKU names must be present and distinct")
@@ -71,7 +75,9 @@ def validate_listing(title_en: str, title_zh: str, skus: list[SkuSpec]) -> None:
 
 def validate_price(price_fen: int) -> None:
     if type(price_fen) is not int or not 1 <= price_fen <= MAX_PRICE_FEN:
-        raise invalid(CatalogError.INVALID_PRODUCT, f"price must be 1..{MAX_PRICE_FEN} fen, got {price_fen!r}")
+        raise invalid(
+            CatalogError.INVALID_PRODUCT, f"price must be 1..{MAX_PRICE_FEN} fen, got {price_fen!r}"
+        )
 
 
 def validate_stock(stock: int) -> None:

@@ -101,7 +101,13 @@ def create_category(uow: UnitOfWork, actor: Actor, cmd: CreateCategory) -> Categ
             if parent is None:
                 raise not_found(CatalogError.CATEGORY_NOT_FOUND, "category", cmd.parent_code)
             level, parent_id = parent.level + 1, parent.id
-        category = Category(code=cmd.code, name_en=cmd.name_en, name_zh=cmd.name_zh, level=level, parent_id=parent_id)
+        category = Category(
+            code=cmd.code,
+            name_en=cmd.name_en,
+            name_zh=cmd.name_zh,
+            level=level,
+            parent_id=parent_id,
+        )
         s.add(category)
         uow.commit()
         return category
@@ -112,7 +118,9 @@ def create_programme_tag(uow: UnitOfWork, actor: Actor, cmd: CreateProgrammeTag)
     with uow:
         if uow.session.get(ProgrammeTag, cmd.code) is not None:
             raise conflict(CatalogError.INVALID_PRODUCT, f"programme tag {cmd.code!r} exists")
-        tag = ProgrammeTag(code=cmd.code, name_en=cmd.name_en, name_zh=cmd.name_zh, description=cmd.description)
+        tag = ProgrammeTag(
+            code=cmd.code, name_en=cmd.name_en, name_zh=cmd.name_zh, description=cmd.description
+        )
         uow.session.add(tag)
         uow.commit()
         return tag
@@ -145,7 +153,11 @@ def register_merchant(uow: UnitOfWork, actor: Actor, cmd: RegisterMerchant) -> S
         )
         s.add(shop)
         s.flush()
-        uow.emit(events.MerchantRegistered(merchant_id=merchant.id, shop_id=shop.id, owner_user_id=actor.user_id))
+        uow.emit(
+            events.MerchantRegistered(
+                merchant_id=merchant.id, shop_id=shop.id, owner_user_id=actor.user_id
+            )
+        )
         uow.commit()
         return shop
 
@@ -179,7 +191,10 @@ def create_product(uow: UnitOfWork, actor: Actor, cmd: CreateProduct) -> Product
         s.flush()
         uow.emit(
             events.ProductListed(
-                product_id=product.id, shop_id=shop.id, category_id=product.category_id, status=product.status
+                product_id=product.id,
+                shop_id=shop.id,
+                category_id=product.category_id,
+                status=product.status,
             )
         )
         uow.commit()
@@ -199,7 +214,11 @@ def update_product(uow: UnitOfWork, actor: Actor, cmd: UpdateProduct) -> Product
             _leaf_category(uow, cmd.category_id)
             product.category_id = cmd.category_id
             changed.append("category_id")
-        validate_listing(product.title_en, product.title_zh, [SkuSpec(k.name, k.price_fen, k.stock) for k in product.skus])
+        validate_listing(
+            product.title_en,
+            product.title_zh,
+            [SkuSpec(k.name, k.price_fen, k.stock) for k in product.skus],
+        )
         if changed:
             product.updated_at = uow.clock.now()
             uow.emit(events.ProductUpdated(product_id=product.id, fields=changed))
@@ -207,7 +226,9 @@ def update_product(uow: UnitOfWork, actor: Actor, cmd: UpdateProduct) -> Product
         return product
 
 
-def delist_product(uow: UnitOfWork, actor: Actor, product_id: int, reason: str = "merchant") -> Product:
+def delist_product(
+    uow: UnitOfWork, actor: Actor, product_id: int, reason: str = "merchant"
+) -> Product:
     """Take a product off sale (its merchant, or an operator)."""
     return _change_status(uow, actor, product_id, ProductStatus.DELISTED, reason)
 
@@ -216,14 +237,20 @@ def relist_product(uow: UnitOfWork, actor: Actor, product_id: int) -> Product:
     return _change_status(uow, actor, product_id, ProductStatus.LIVE, "relisted")
 
 
-def _change_status(uow: UnitOfWork, actor: Actor, product_id: int, target: ProductStatus, reason: str) -> Product:
+def _change_status(
+    uow: UnitOfWork, actor: Actor, product_id: int, target: ProductStatus, reason: str
+) -> Product:
     with uow:
         product = _owned_product(uow, actor, product_id)
         old = ProductStatus(product.status)
         check_product_transition(old, target)
         product.status = target
         product.updated_at = uow.clock.now()
-        uow.emit(events.ProductStatusChanged(product_id=product.id, old_status=old, new_status=target, reason=reason))
+        uow.emit(
+            events.ProductStatusChanged(
+                product_id=product.id, old_status=old, new_status=target, reason=reason
+            )
+        )
         uow.commit()
         return product
 
@@ -303,7 +330,11 @@ def reserve_stock(uow: UnitOfWork, sku_id: int, quantity: int) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise conflict(CatalogError.OUT_OF_STOCK, f"SKU {sku_id} has fewer than {quantity} units left", sku_id=sku_id)
+        raise conflict(
+            CatalogError.OUT_OF_STOCK,
+            f"SKU {sku_id} has fewer than {quantity} units left",
+            sku_id=sku_id,
+        )
     _expire_sku(uow, sku_id)
 
 
@@ -324,7 +355,9 @@ def release_stock(uow: UnitOfWork, sku_id: int, quantity: int) -> None:
 def shop_owner_user_id(uow: UnitOfWork, shop_id: int) -> int:
     uow.require_active()
     owner = uow.session.scalar(
-        select(Merchant.owner_user_id).join(Shop, Shop.merchant_id == Merchant.id).where(Shop.id == shop_id)
+        select(Merchant.owner_user_id)
+        .join(Shop, Shop.merchant_id == Merchant.id)
+        .where(Shop.id == shop_id)
     )
     if owner is None:
         raise not_found(CatalogError.SHOP_NOT_FOUND, "shop", shop_id)
@@ -374,7 +407,12 @@ def _leaf_category(uow: UnitOfWork, category_id: int) -> Category:
     category = uow.session.get(Category, category_id)
     if category is None:
         raise not_found(CatalogError.CATEGORY_NOT_FOUND, "category", category_id)
-    has_children = uow.session.scalar(select(Category.id).where(Category.parent_id == category_id).limit(1))
+    has_children = uow.session.scalar(
+        select(Category.id).where(Category.parent_id == category_id).limit(1)
+    )
     if has_children is not None:
-        raise invalid(CatalogError.CATEGORY_NOT_LEAF, f"category {category.code} has sub-categories; pick a leaf")
+        raise invalid(
+            CatalogError.CATEGORY_NOT_LEAF,
+            f"category {category.code} has sub-categories; pick a leaf",
+        )
     return category

@@ -23,15 +23,22 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 def validate_username(username: str) -> str:
     name = username.strip().lower()
     if not USERNAME.match(name):
-        raise invalid(IdentityError.INVALID_USERNAME, "user names are 3–40 characters: a–z, 0–9, '_', '.', '-'")
+        raise invalid(
+            IdentityError.INVALID_USERNAME,
+            "user names are 3–40 characters: a–z, 0–9, '_', '.', '-'",
+        )
     return name
 
 
 def validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise invalid(IdentityError.WEAK_PASSWORD, f"passwords need at least {MIN_PASSWORD} characters")
+        raise invalid(
+            IdentityError.WEAK_PASSWORD, f"passwords need at least {MIN_PASSWORD} characters"
+        )
     if password.isdigit() or password.isalpha():
-        raise invalid(IdentityError.WEAK_PASSWORD, "passwords need both letters and other characters")
+        raise invalid(
+            IdentityError.WEAK_PASSWORD, "passwords need both letters and other characters"
+        )
 
 
 def parse_roles(roles: list[str] | set[str] | frozenset[str]) -> frozenset[Role]:
@@ -54,7 +61,9 @@ def decode_roles(text: str) -> frozenset[Role]:
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+    )
     return "$".join(
         ["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(digest)]
     )
@@ -70,7 +79,12 @@ def verify_password(password: str, stored: str | None) -> bool:
     if scheme != "scrypt":
         return False
     candidate = hashlib.scrypt(
-        password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=len(_unb64(digest))
+        password.encode(),
+        salt=_unb64(salt),
+        n=int(n),
+        r=int(r),
+        p=int(p),
+        dklen=len(_unb64(digest)),
     )
     return hmac.compare_digest(candidate, _unb64(digest))
 

@@ -76,13 +76,19 @@ def login(uow: UnitOfWork, username: str, password: str, *, ttl: timedelta) -> I
     with uow:
         user = uow.session.scalar(select(User).where(User.username == username.strip().lower()))
         if user is None or not verify_password(password, user.password_hash):
-            raise DomainError(IdentityError.BAD_CREDENTIALS, "wrong user name or password", ErrorKind.UNAUTHENTICATED)
+            raise DomainError(
+                IdentityError.BAD_CREDENTIALS,
+                "wrong user name or password",
+                ErrorKind.UNAUTHENTICATED,
+            )
         issued = _issue(uow, user.id, "session", "log-in", ttl)
         uow.commit()
         return issued
 
 
-def create_api_token(uow: UnitOfWork, actor: Actor, name: str, *, ttl: timedelta | None = None) -> IssuedToken:
+def create_api_token(
+    uow: UnitOfWork, actor: Actor, name: str, *, ttl: timedelta | None = None
+) -> IssuedToken:
     if not name.strip() or len(name) > 80:
         raise invalid(IdentityError.INVALID_TOKEN, "token names are 1–80 characters")
     with uow:
@@ -115,13 +121,21 @@ def authenticate(uow: UnitOfWork, token: str) -> Actor:
     """The actor a bearer token stands for; raises `unauthenticated` otherwise."""
     with uow:
         row = uow.session.execute(
-            select(ApiToken, User).join(User, ApiToken.user_id == User.id).where(
-                ApiToken.token_hash == token_digest(token)
-            )
+            select(ApiToken, User)
+            .join(User, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == token_digest(token))
         ).first()
         now = uow.clock.now()
-        if row is None or row[0].revoked_at is not None or (row[0].expires_at is not None and row[0].expires_at <= now):
-            raise DomainError(IdentityError.INVALID_TOKEN, "the token is missing, expired or revoked", ErrorKind.UNAUTHENTICATED)
+        if (
+            row is None
+            or row[0].revoked_at is not None
+            or (row[0].expires_at is not None and row[0].expires_at <= now)
+        ):
+            raise DomainError(
+                IdentityError.INVALID_TOKEN,
+                "the token is missing, expired or revoked",
+                ErrorKind.UNAUTHENTICATED,
+            )
         return row[1].actor()
 
 
@@ -133,7 +147,9 @@ def get_user(uow: UnitOfWork, user_id: int) -> User:
         return user
 
 
-def _issue(uow: UnitOfWork, user_id: int, kind: str, name: str, ttl: timedelta | None) -> IssuedToken:
+def _issue(
+    uow: UnitOfWork, user_id: int, kind: str, name: str, ttl: timedelta | None
+) -> IssuedToken:
     plain = new_token()
     now = uow.clock.now()
     token = ApiToken(

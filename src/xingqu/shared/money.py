@@ -18,9 +18,15 @@ class Money:
 
     def __post_init__(self) -> None:
         if type(self.amount) is not int:
-            raise DomainError(SharedError.INVALID_MONEY, f"amount must be an integer number of minor units, got {self.amount!r}")
+            raise DomainError(
+                SharedError.INVALID_MONEY,
+                f"amount must be an integer number of minor units, got {self.amount!r}",
+            )
         if len(self.currency) != 3 or not self.currency.isupper():
-            raise DomainError(SharedError.INVALID_MONEY, f"currency must be an ISO 4217 code, got {self.currency!r}")
+            raise DomainError(
+                SharedError.INVALID_MONEY,
+                f"currency must be an ISO 4217 code, got {self.currency!r}",
+            )
 
     @classmethod
     def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
@@ -28,7 +34,10 @@ class Money:
 
     def _check_same(self, other: Money) -> None:
         if self.currency != other.currency:
-            raise DomainError(SharedError.CURRENCY_MISMATCH, f"cannot combine {self.currency} with {other.currency}")
+            raise DomainError(
+                SharedError.CURRENCY_MISMATCH,
+                f"cannot combine {self.currency} with {other.currency}",
+            )
 
     def __add__(self, other: Money) -> Money:
         self._check_same(other)
@@ -45,7 +54,9 @@ class Money:
         """`self × numerator / denominator`, rounded half up to the fen (for non-negative amounts)."""
         if denominator <= 0:
             raise DomainError(SharedError.INVALID_MONEY, "denominator must be positive")
-        return Money((self.amount * numerator * 2 + denominator) // (2 * denominator), self.currency)
+        return Money(
+            (self.amount * numerator * 2 + denominator) // (2 * denominator), self.currency
+        )
 
     @property
     def is_negative(self) -> bool:

@@ -127,6 +127,11 @@ class OutboxRelay:
 
         uow = self.uow_factory(readonly=True)
         with uow:
-            return uow.session.scalar(
-                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
-            ) or 0
+            return (
+                uow.session.scalar(
+                    select(func.count())
+                    .select_from(OutboxEvent)
+                    .where(OutboxEvent.published_at.is_(None))
+                )
+                or 0
+            )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.autogenerate import compare_metadata
 from sqlalchemy import Engine
 
 from xingqu.store.base import load_all_models

@@ -24,7 +24,9 @@ class UnitOfWork:
     the same, already entered unit of work and never commits it.
     """
 
-    def __init__(self, engine: Engine, clock: Clock | None = None, *, readonly: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock | None = None, *, readonly: bool = False
+    ) -> None:
         bind = engine.execution_options(xingqu_readonly=True) if readonly else engine
         self._sessions = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
         self.clock: Clock = clock or SystemClock()

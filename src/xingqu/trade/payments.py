@@ -31,7 +31,9 @@ class PaymentProvider(Protocol):
 
     def charge(self, amount: Money, idempotency_key: str) -> ProviderCharge: ...
 
-    def refund(self, charge_reference: str, amount: Money, idempotency_key: str) -> ProviderRefund: ...
+    def refund(
+        self, charge_reference: str, amount: Money, idempotency_key: str
+    ) -> ProviderRefund: ...
 
 
 class FakePaymentProvider:
@@ -57,11 +59,19 @@ class FakePaymentProvider:
             self._maybe_fail()
             if idempotency_key in self.refunds:
                 return self.refunds[idempotency_key]
-            charge = next((c for c in self.charges.values() if c.reference == charge_reference), None)
-            refunded = sum(r.amount.amount for r in self.refunds.values() if r.charge_reference == charge_reference)
+            charge = next(
+                (c for c in self.charges.values() if c.reference == charge_reference), None
+            )
+            refunded = sum(
+                r.amount.amount
+                for r in self.refunds.values()
+                if r.charge_reference == charge_reference
+            )
             if charge is not None and refunded + amount.amount > charge.amount.amount:
                 raise DomainError(
-                    TradeError.PAYMENT_FAILED, "the provider refuses to refund more than was charged", ErrorKind.CONFLICT
+                    TradeError.PAYMENT_FAILED,
+                    "the provider refuses to refund more than was charged",
+                    ErrorKind.CONFLICT,
                 )
             refund = ProviderRefund(_ref("re", idempotency_key), charge_reference, amount)
             self.refunds[idempotency_key] = refund

@@ -113,31 +113,47 @@ class PriceSet(Strict):
 @router.get("/categories")
 def list_categories(platform: PlatformDep) -> list[CategoryPublic]:
     """The whole category tree, parents before children."""
-    return [CategoryPublic.model_validate(c) for c in queries.category_tree(platform.uow(readonly=True))]
+    return [
+        CategoryPublic.model_validate(c) for c in queries.category_tree(platform.uow(readonly=True))
+    ]
 
 
 @router.post("/categories", status_code=status.HTTP_201_CREATED)
-def create_category(body: CategoryCreate, actor: CurrentActor, platform: PlatformDep) -> CategoryPublic:
+def create_category(
+    body: CategoryCreate, actor: CurrentActor, platform: PlatformDep
+) -> CategoryPublic:
     """Operators only."""
-    created = services.create_category(platform.uow(), actor, services.CreateCategory(**body.model_dump()))
+    created = services.create_category(
+        platform.uow(), actor, services.CreateCategory(**body.model_dump())
+    )
     return CategoryPublic.model_validate(created)
 
 
 @router.get("/programme-tags")
 def list_programme_tags(platform: PlatformDep) -> list[ProgrammeTagPublic]:
-    return [ProgrammeTagPublic.model_validate(t) for t in queries.programme_tags(platform.uow(readonly=True))]
+    return [
+        ProgrammeTagPublic.model_validate(t)
+        for t in queries.programme_tags(platform.uow(readonly=True))
+    ]
 
 
 @router.post("/merchants", status_code=status.HTTP_201_CREATED)
-def register_merchant(body: MerchantCreate, actor: CurrentActor, platform: PlatformDep) -> ShopPublic:
+def register_merchant(
+    body: MerchantCreate, actor: CurrentActor, platform: PlatformDep
+) -> ShopPublic:
     """Open your merchant account and first shop (needs the merchant role)."""
-    shop = services.register_merchant(platform.uow(), actor, services.RegisterMerchant(**body.model_dump()))
+    shop = services.register_merchant(
+        platform.uow(), actor, services.RegisterMerchant(**body.model_dump())
+    )
     return ShopPublic.model_validate(shop)
 
 
 @router.get("/shops/mine")
 def my_shops(actor: CurrentActor, platform: PlatformDep) -> list[ShopPublic]:
-    return [ShopPublic.model_validate(s) for s in queries.shops_of_user(platform.uow(readonly=True), actor.user_id)]
+    return [
+        ShopPublic.model_validate(s)
+        for s in queries.shops_of_user(platform.uow(readonly=True), actor.user_id)
+    ]
 
 
 @router.get("/shops/{shop_id}")
@@ -153,7 +169,9 @@ def list_products(
     category_id: Annotated[int | None, Query()] = None,
 ) -> PageOf[ProductPublic]:
     """Products on sale, optionally by shop or category."""
-    result = queries.list_products(platform.uow(readonly=True), page, shop_id=shop_id, category_id=category_id)
+    result = queries.list_products(
+        platform.uow(readonly=True), page, shop_id=shop_id, category_id=category_id
+    )
     return PageOf[ProductPublic](
         items=[ProductPublic.model_validate(p) for p in result.items],
         total=result.total,
@@ -164,11 +182,15 @@ def list_products(
 
 @router.get("/products/{product_id}")
 def get_product(product_id: int, platform: PlatformDep) -> ProductPublic:
-    return ProductPublic.model_validate(queries.get_product(platform.uow(readonly=True), product_id))
+    return ProductPublic.model_validate(
+        queries.get_product(platform.uow(readonly=True), product_id)
+    )
 
 
 @router.post("/products", status_code=status.HTTP_201_CREATED)
-def create_product(body: ProductCreate, actor: CurrentActor, platform: PlatformDep) -> ProductPublic:
+def create_product(
+    body: ProductCreate, actor: CurrentActor, platform: PlatformDep
+) -> ProductPublic:
     """List a product in one of your shops."""
     cmd = services.CreateProduct(
         shop_id=body.shop_id,
@@ -184,7 +206,9 @@ def create_product(body: ProductCreate, actor: CurrentActor, platform: PlatformD
 
 
 @router.patch("/products/{product_id}")
-def update_product(product_id: int, body: ProductUpdate, actor: CurrentActor, platform: PlatformDep) -> ProductPublic:
+def update_product(
+    product_id: int, body: ProductUpdate, actor: CurrentActor, platform: PlatformDep
+) -> ProductPublic:
     cmd = services.UpdateProduct(product_id=product_id, **body.model_dump())
     return ProductPublic.model_validate(services.update_product(platform.uow(), actor, cmd))
 
@@ -200,13 +224,19 @@ def relist_product(product_id: int, actor: CurrentActor, platform: PlatformDep) 
 
 
 @router.post("/skus/{sku_id}/stock")
-def adjust_stock(sku_id: int, body: StockAdjust, actor: CurrentActor, platform: PlatformDep) -> SkuPublic:
-    return SkuPublic.model_validate(services.adjust_stock(platform.uow(), actor, sku_id, body.delta))
+def adjust_stock(
+    sku_id: int, body: StockAdjust, actor: CurrentActor, platform: PlatformDep
+) -> SkuPublic:
+    return SkuPublic.model_validate(
+        services.adjust_stock(platform.uow(), actor, sku_id, body.delta)
+    )
 
 
 @router.put("/skus/{sku_id}/price")
 def set_price(sku_id: int, body: PriceSet, actor: CurrentActor, platform: PlatformDep) -> SkuPublic:
-    return SkuPublic.model_validate(services.set_sku_price(platform.uow(), actor, sku_id, body.price_fen))
+    return SkuPublic.model_validate(
+        services.set_sku_price(platform.uow(), actor, sku_id, body.price_fen)
+    )
 
 
 __all__ = ["ProductStatus", "router"]

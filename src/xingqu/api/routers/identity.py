@@ -64,7 +64,9 @@ def sign_up(body: UserCreate, platform: PlatformDep) -> UserPublic:
     """Create an account (consumer, creator and/or merchant; operators are made by operators)."""
     user = identity.register_user(
         platform.uow(),
-        identity.RegisterUser(body.username, body.display_name, frozenset(body.roles), body.password),
+        identity.RegisterUser(
+            body.username, body.display_name, frozenset(body.roles), body.password
+        ),
     )
     return _user_public(user)
 
@@ -73,7 +75,10 @@ def sign_up(body: UserCreate, platform: PlatformDep) -> UserPublic:
 def log_in(body: LoginRequest, platform: PlatformDep) -> TokenPublic:
     """Exchange a user name and password for a bearer token."""
     issued = identity.login(
-        platform.uow(), body.username, body.password, ttl=timedelta(hours=platform.settings.token_ttl_hours)
+        platform.uow(),
+        body.username,
+        body.password,
+        ttl=timedelta(hours=platform.settings.token_ttl_hours),
     )
     return TokenPublic.model_validate(issued)
 
@@ -82,7 +87,9 @@ def log_in(body: LoginRequest, platform: PlatformDep) -> TokenPublic:
 def create_token(body: TokenCreate, actor: CurrentActor, platform: PlatformDep) -> TokenPublic:
     """A long-lived API token for scripts; the token is shown once and stored hashed."""
     ttl = timedelta(days=body.ttl_days) if body.ttl_days else None
-    return TokenPublic.model_validate(identity.create_api_token(platform.uow(), actor, body.name, ttl=ttl))
+    return TokenPublic.model_validate(
+        identity.create_api_token(platform.uow(), actor, body.name, ttl=ttl)
+    )
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
