@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 
 from xingqu.catalog.errors import CatalogError
-from xingqu.catalog.models import Category, Merchant, Product, ProgrammeTag, Shop
-from xingqu.catalog.rules import ProductStatus
+from xingqu.catalog.models import Category, Merchant, Product, ProgrammeTag, Shop, Sku
+from xingqu.catalog.rules import ProductStatus, ShopStatus, is_sellable
 from xingqu.shared.errors import not_found
 from xingqu.shared.paging import Page, PageRequest
 from xingqu.store.uow import UnitOfWork
@@ -77,3 +80,68 @@ def shops_of_user(uow: UnitOfWork, user_id: int) -> list[Shop]:
                 .where(Merchant.owner_user_id == user_id)
             )
         )
+
+
+# --- read-only calls other contexts make inside their own transaction (content, discovery) -----
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCard:
+    """A product as a feed card shows it: on sale, priced by its cheapest SKU in stock."""
+
+    product_id: int
+    shop_id: int
+    category_id: int
+    title_en: str
+    title_zh: str
+    cover_url: str
+    sku_id: int  # the cheapest SKU that is in stock
+    min_price_fen: int
+    currency: str
+
+
+def sellable_product_cards(uow: UnitOfWork, product_ids: Collection[int]) -> dict[int, ProductCard]:
+    """Cards for those of `product_ids` that can be bought now: live, shop active, some stock.
+
+    Products that are delisted, under review, in a suspended or closed shop, or sold out on every
+    SKU are simply absent from the result.
+    """
+    uow.require_active()
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    rows = uow.session.execute(
+        select(
+            Product.id,
+            Product.shop_id,
+            Product.category_id,
+            Product.title_en,
+            Product.title_zh,
+            Product.cover_url,
+            Product.status,
+            Shop.status,
+            Sku.id,
+            Sku.price_fen,
+            Sku.currency,
+        )
+        .join(Shop, Product.shop_id == Shop.id)
+        .join(Sku, Sku.product_id == Product.id)
+        .where(Product.id.in_(ids), Sku.stock > 0)
+        .order_by(Product.id, Sku.price_fen, Sku.id)
+    )
+    cards: dict[int, ProductCard] = {}
+    for pid, shop_id, cat, t_en, t_zh, cover, p_status, s_status, sku_id, price, currency in rows:
+        if pid in cards or not is_sellable(ProductStatus(p_status), ShopStatus(s_status)):
+            continue
+        cards[pid] = ProductCard(pid, shop_id, cat, t_en, t_zh, cover, sku_id, price, currency)
+    return cards
+
+
+def product_categories(uow: UnitOfWork, product_ids: Collection[int]) -> dict[int, int]:
+    """product id → its category id, for those of `product_ids` that exist (on sale or not)."""
+    uow.require_active()
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    rows = uow.session.execute(select(Product.id, Product.category_id).where(Product.id.in_(ids)))
+    return {pid: cat for pid, cat in rows}

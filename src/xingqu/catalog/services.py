@@ -416,3 +416,34 @@ def _leaf_category(uow: UnitOfWork, category_id: int) -> Category:
             f"category {category.code} has sub-categories; pick a leaf",
         )
     return category
+
+
+# --- read-only checks other contexts make inside their own transaction (content, discovery) ----
+
+
+def require_leaf_category(uow: UnitOfWork, category_id: int) -> None:
+    """Raise unless `category_id` names an existing leaf category (content is about a leaf)."""
+    uow.require_active()
+    _leaf_category(uow, category_id)
+
+
+def require_on_sale(uow: UnitOfWork, product_id: int) -> None:
+    """Raise unless the product exists and is on sale now (live, in an active shop).
+
+    Stock is not looked at: a product that sold out stays mountable and is restocked later.
+    """
+    uow.require_active()
+    row = uow.session.execute(
+        select(Product.status, Shop.status)
+        .join(Shop, Product.shop_id == Shop.id)
+        .where(Product.id == product_id)
+    ).first()
+    if row is None:
+        raise not_found(CatalogError.PRODUCT_NOT_FOUND, "product", product_id)
+    product_status, shop_status = row
+    if not is_sellable(ProductStatus(product_status), ShopStatus(shop_status)):
+        raise conflict(
+            CatalogError.PRODUCT_NOT_AVAILABLE,
+            f"product {product_id} is not on sale ({product_status}, shop {shop_status})",
+            product_id=product_id,
+        )

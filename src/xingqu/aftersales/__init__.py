@@ -1,0 +1,1 @@
+"""After-sales: refunds (first cut); returns, guarantees, compensation and tickets come next."""

@@ -1,0 +1,1 @@
+"""Content: creators, videos / livestreams / posts, the products they carry, follows."""

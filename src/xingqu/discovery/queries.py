@@ -1,0 +1,110 @@
+"""The behaviour log's read side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from xingqu.discovery.errors import DiscoveryError
+from xingqu.discovery.models import BehaviourEvent
+from xingqu.discovery.rules import parse_action
+from xingqu.shared.access import Actor, Role
+from xingqu.shared.errors import invalid
+from xingqu.shared.paging import Page, PageRequest
+from xingqu.store.uow import UnitOfWork
+
+
+def behaviour_of_user(
+    uow: UnitOfWork, user_id: int, page: PageRequest, *, action: str | None = None
+) -> Page[BehaviourEvent]:
+    """A user's behaviour, newest first, optionally of one action."""
+    return _page(uow, page, _filters(user_id=user_id, action=action))
+
+
+def behaviour_of_item(
+    uow: UnitOfWork,
+    page: PageRequest,
+    *,
+    content_id: int | None = None,
+    product_id: int | None = None,
+    action: str | None = None,
+) -> Page[BehaviourEvent]:
+    """Behaviour about one content item or one product, newest first."""
+    if (content_id is None) == (product_id is None):
+        raise invalid(DiscoveryError.INVALID_QUERY, "name exactly one of content_id and product_id")
+    return _page(uow, page, _filters(content_id=content_id, product_id=product_id, action=action))
+
+
+def behaviour_log(
+    uow: UnitOfWork,
+    actor: Actor,
+    page: PageRequest,
+    *,
+    user_id: int | None = None,
+    content_id: int | None = None,
+    product_id: int | None = None,
+    action: str | None = None,
+) -> Page[BehaviourEvent]:
+    """Anyone's behaviour, filtered: operators only."""
+    actor.require(Role.OPERATOR)
+    return _page(
+        uow,
+        page,
+        _filters(user_id=user_id, content_id=content_id, product_id=product_id, action=action),
+    )
+
+
+def action_counts(
+    uow: UnitOfWork,
+    *,
+    user_id: int | None = None,
+    content_id: int | None = None,
+    product_id: int | None = None,
+) -> dict[str, int]:
+    """How many rows of each action (actions with none are absent)."""
+    where = _filters(user_id=user_id, content_id=content_id, product_id=product_id)
+    with uow:
+        rows = uow.session.execute(
+            select(BehaviourEvent.action, func.count())
+            .where(*where)
+            .group_by(BehaviourEvent.action)
+        )
+        return {action: n for action, n in rows}
+
+
+def _filters(
+    *,
+    user_id: int | None = None,
+    content_id: int | None = None,
+    product_id: int | None = None,
+    action: str | None = None,
+) -> list[Any]:
+    ev = BehaviourEvent
+    where: list[Any] = []
+    if user_id is not None:
+        where.append(ev.user_id == user_id)
+    if content_id is not None:
+        where.append(ev.content_id == content_id)
+    if product_id is not None:
+        where.append(ev.product_id == product_id)
+    if action is not None:
+        where.append(ev.action == parse_action(action))
+    return where
+
+
+def _page(uow: UnitOfWork, page: PageRequest, where: list[Any]) -> Page[BehaviourEvent]:
+    ev = BehaviourEvent
+    with uow:
+        s = uow.session
+        total = s.scalar(select(func.count()).select_from(ev).where(*where)) or 0
+        items = list(
+            s.scalars(
+                select(ev)
+                .where(*where)
+                .order_by(ev.occurred_at.desc(), ev.id.desc())
+                .limit(page.limit)
+                .offset(page.offset)
+            )
+        )
+        return Page(items=items, total=total, limit=page.limit, offset=page.offset)

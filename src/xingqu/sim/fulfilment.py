@@ -1,0 +1,199 @@
+"""The morning round of a simulated day: every open order and refund request moves on.
+
+Stateless on purpose: the open work is read back from the platform (each merchant's orders by
+status, their refund requests), not remembered by the simulator, so a run killed at any moment
+continues from whatever was committed. Each decision comes from a random stream named by the
+order (or the order and the day), so a replayed day decides the same way and its retries are
+answered by the services' idempotency keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xingqu.aftersales import queries as aftersales_queries
+from xingqu.aftersales import services as aftersales
+from xingqu.aftersales.rules import RefundStatus
+from xingqu.discovery import services as discovery
+from xingqu.shared.access import SYSTEM, Actor
+from xingqu.sim import agents
+from xingqu.sim.agents import Seller
+from xingqu.sim.context import OrderView, RefundView, SimContext, consumer, every_page, merchant
+from xingqu.trade import queries as trade_queries
+from xingqu.trade import services as trade
+from xingqu.trade.rules import OrderStatus
+
+REJECTION_NOTE = "The item was checked before shipping; please contact customer service."
+
+
+def fulfil(ctx: SimContext, day: int, seller: Seller) -> None:
+    """One merchant's morning: decide refund requests, then move each open order one step."""
+    actor = merchant(seller.user_id)
+    _decide_refunds(ctx, actor, seller)
+    for order in _orders(ctx, actor, OrderStatus.PENDING_PAYMENT):
+        _settle_unpaid(ctx, day, order)
+    for order in _orders(ctx, actor, OrderStatus.PAID):
+        _ship_or_refund(ctx, day, actor, seller, order)
+    for order in _orders(ctx, actor, OrderStatus.SHIPPED):
+        _deliver(ctx, day, order)
+    for order in _orders(ctx, actor, OrderStatus.DELIVERED):
+        _receive(ctx, day, seller, order)
+
+
+def _orders(ctx: SimContext, actor: Actor, status: OrderStatus) -> Sequence[OrderView]:
+    platform = ctx.platform
+    orders = every_page(
+        lambda page: trade_queries.list_orders(
+            platform.uow(readonly=True), actor, page, as_merchant=True, status=status
+        )
+    )
+    return orders
+
+
+def _decide_refunds(ctx: SimContext, actor: Actor, seller: Seller) -> None:
+    platform = ctx.platform
+    requests = every_page(
+        lambda page: aftersales_queries.list_refunds(
+            platform.uow(readonly=True),
+            actor,
+            page,
+            as_merchant=True,
+            status=RefundStatus.REQUESTED,
+        )
+    )
+    for request in sorted(requests, key=lambda r: r.id):
+        if agents.approves_refund(ctx.rng("refund", request.id), seller, request.reason):
+            done = ctx.attempt(
+                aftersales.approve_refund,
+                platform.uow(),
+                actor,
+                request.id,
+                payments=platform.payments,
+            )
+            if done is not None:
+                ctx.report.refunds_approved += 1
+                ctx.report.refunded_fen += done.amount_fen
+        elif ctx.attempt(
+            aftersales.reject_refund, platform.uow(), actor, request.id, REJECTION_NOTE
+        ):
+            ctx.report.refunds_rejected += 1
+
+
+def _settle_unpaid(ctx: SimContext, day: int, order: OrderView) -> None:
+    """An order left unpaid (by the buyer, or by a run that was killed) is paid late or cancelled."""
+    buyer = consumer(order.buyer_id)
+    if agents.pays_late(ctx.rng("unpaid", order.id, day)):
+        _pay(ctx, buyer, order)
+    elif ctx.attempt(
+        trade.cancel_order, ctx.platform.uow(), buyer, order.id, agents.REFUND_REASON_CHANGED_MIND
+    ):
+        ctx.report.orders_cancelled += 1
+
+
+def _pay(ctx: SimContext, buyer: Actor, order: OrderView) -> None:
+    platform = ctx.platform
+    paid = ctx.attempt(
+        trade.pay_order,
+        platform.uow(),
+        buyer,
+        order.id,
+        f"sim-pay-{order.id}",
+        payments=platform.payments,
+    )
+    if paid is not None and paid.paid_at == ctx.clock.now():
+        ctx.report.orders_paid += 1
+        ctx.report.gmv_fen += paid.amount_fen
+
+
+def _ship_or_refund(
+    ctx: SimContext, day: int, actor: Actor, seller: Seller, order: OrderView
+) -> None:
+    if agents.changes_mind(ctx.rng("changes-mind", order.id)):
+        request = _request_refund(
+            ctx, order, agents.REFUND_REASON_CHANGED_MIND, f"sim-cancel-{order.id}"
+        )
+        if request is None or request.status != RefundStatus.REJECTED:
+            return  # waiting for the merchant (or refused); the goods do not ship meanwhile
+    rng = ctx.rng("ship", order.id, day)
+    if agents.ships_today(rng, seller, ctx.days_since(order.paid_at)):
+        shipped = ctx.attempt(
+            trade.ship_order,
+            ctx.platform.uow(),
+            actor,
+            order.id,
+            agents.carrier(rng),
+            agents.tracking_number(rng),
+        )
+        if shipped is not None:
+            ctx.report.orders_shipped += 1
+
+
+def _deliver(ctx: SimContext, day: int, order: OrderView) -> None:
+    shipped_at = order.shipment.shipped_at if order.shipment is not None else order.shipped_at
+    if not agents.delivered_today(ctx.rng("deliver", order.id, day), ctx.days_since(shipped_at)):
+        return
+    if ctx.attempt(trade.mark_delivered, ctx.platform.uow(), SYSTEM, order.id) is not None:
+        ctx.report.orders_delivered += 1
+
+
+def _receive(ctx: SimContext, day: int, seller: Seller, order: OrderView) -> None:
+    """The buyer of a delivered order: asks for a refund if it is faulty, else confirms receipt."""
+    if agents.finds_fault(ctx.rng("fault", order.id), seller):
+        reason = ctx.rng("fault-reason", order.id).choice(agents.REFUND_REASONS_DEFECT)
+        request = _request_refund(ctx, order, reason, f"sim-fault-{order.id}")
+        if request is None or request.status != RefundStatus.REJECTED:
+            return
+        # Refused: the buyer complains about the product, then gives up and confirms receipt.
+        if agents.complains(ctx.rng("complains", order.id)):
+            _record(ctx, order, "complaint", 0.0)
+        _confirm(ctx, order, None)
+        return
+    rng = ctx.rng("receive", order.id, day)
+    if agents.confirms_receipt_today(rng):
+        stars = agents.review_stars(rng, seller) if agents.writes_review(rng) else None
+        _confirm(ctx, order, stars)
+
+
+def _confirm(ctx: SimContext, order: OrderView, stars: int | None) -> None:
+    buyer = consumer(order.buyer_id)
+    if ctx.attempt(trade.confirm_receipt, ctx.platform.uow(), buyer, order.id) is None:
+        return
+    ctx.report.orders_completed += 1
+    if stars is not None:
+        _record(ctx, order, "review", float(stars))
+
+
+def _request_refund(ctx: SimContext, order: OrderView, reason: str, key: str) -> RefundView | None:
+    payment = order.payment
+    if payment is None:
+        return None
+    amount = payment.amount_fen - payment.refunded_fen
+    if amount <= 0:
+        return None
+    request = ctx.attempt(
+        aftersales.request_refund,
+        ctx.platform.uow(),
+        consumer(order.buyer_id),
+        order.id,
+        amount,
+        reason,
+        key,
+    )
+    if request is not None and request.requested_at == ctx.clock.now():
+        ctx.report.refunds_requested += 1
+    return request
+
+
+def _record(ctx: SimContext, order: OrderView, action: str, value: float) -> None:
+    rows = [
+        discovery.RecordBehaviour(action, product_id=pid, value=value) for pid in order.product_ids
+    ]
+    written = ctx.attempt(
+        discovery.record_behaviours, ctx.platform.uow(), consumer(order.buyer_id), rows
+    )
+    if written:
+        ctx.report.behaviour_rows += written
+        if action == "review":
+            ctx.report.reviews += 1
+        else:
+            ctx.report.complaints += 1

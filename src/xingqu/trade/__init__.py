@@ -1,0 +1,1 @@
+"""Trade: the cart, orders, payments (provider port + a local fake), shipment and delivery."""
