@@ -10,8 +10,7 @@ from pydantic import Field
 
 from xingqu.aftersales import queries, services
 from xingqu.aftersales.rules import MAX_NOTE, MAX_REASON
-from xingqu.api.deps import CurrentActor, PageDep, PlatformDep
-from xingqu.api.routers.trade import IdempotencyKey
+from xingqu.api.deps import CurrentActor, IdempotencyKey, PageDep, PlatformDep
 from xingqu.api.schemas import ERRORS, PageOf, Public, Strict
 
 router = APIRouter(tags=["aftersales"], responses=ERRORS)  # type: ignore[arg-type]

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import Field
 
-from xingqu.api.deps import CurrentActor, PageDep, PlatformDep
+from xingqu.api.deps import CurrentActor, IdempotencyKey, PageDep, PlatformDep
 from xingqu.api.schemas import ERRORS, PageOf, Public, Strict
 from xingqu.trade import queries, services
 from xingqu.trade.rules import (
@@ -27,17 +27,6 @@ from xingqu.trade.rules import (
 )
 
 router = APIRouter(tags=["trade"], responses=ERRORS)  # type: ignore[arg-type]
-
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_.:-]+$",
-        description="the same key on a retry returns the first result",
-    ),
-]
 
 
 class CartItemCreate(Strict):
