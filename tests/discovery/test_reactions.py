@@ -217,3 +217,30 @@ def test_an_order_for_unknown_content_or_products_is_still_recorded(
     # when relayed / then the fact is kept without the facts it could not look up
     platform.drain_events()
     assert _log(platform) == [(buyer.user_id, "order", 505, 404, None, None, 1.0, 0, clock.now())]
+
+
+def test_a_real_purchase_through_trade_is_logged(platform: Platform, clock) -> None:  # type: ignore[no-untyped-def]
+    from xingqu.trade import services as trade
+
+    # given a buyer who puts a product seen in a video into the cart, orders and pays for it
+    buyer = factories.consumer(platform)
+    creator, creator_id = made.creator(platform)
+    owner, shop = factories.merchant(platform)
+    product = factories.product(platform, owner, shop)
+    video = made.item(platform, creator, product_ids=[product.id]).id
+    sku = product.skus[0].id
+    trade.add_to_cart(platform.uow(), buyer, sku, 2, content_id=video)
+    order = trade.place_order(
+        platform.uow(), buyer, trade.PlaceOrder([trade.OrderLineSpec(sku, 2, video)], "order-1")
+    )
+    trade.pay_order(platform.uow(), buyer, order.id, "pay-1", payments=platform.payments)
+    # when the outbox is relayed
+    platform.drain_events()
+    # then the funnel is in the behaviour log
+    leaf = factories.leaf_category(platform)
+    b, at = buyer.user_id, clock.now()
+    assert _log(platform) == [
+        (b, "add_to_cart", video, product.id, creator_id, leaf, 2.0, 0, at),
+        (b, "order", video, product.id, creator_id, leaf, 2.0, 0, at),
+        (b, "pay", None, product.id, None, leaf, 0.0, 0, at),
+    ]

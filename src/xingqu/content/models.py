@@ -48,7 +48,10 @@ class ContentItem(Base):
         CheckConstraint("duration_s >= 0", name="duration_not_negative"),
         Index("ix_content_items_creator_published", "creator_id", "published_at"),
         Index("ix_content_items_status_published", "status", "published_at"),
-        Index("ix_content_items_category_status", "category_id", "status"),
+        # covers the feed's "published in these categories, newest first"
+        Index(
+            "ix_content_items_category_status_published", "category_id", "status", "published_at"
+        ),
     )
 
     @property

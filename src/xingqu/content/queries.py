@@ -196,22 +196,32 @@ def content_cards(uow: UnitOfWork, content_ids: Collection[int]) -> dict[int, Co
 
 
 def published_in_categories(
-    uow: UnitOfWork, category_ids: Collection[int], *, limit: int
-) -> list[tuple[int, int]]:
-    """(content id, category id) of published content in `category_ids`, newest first."""
+    uow: UnitOfWork, category_ids: Collection[int], *, per_category: int
+) -> dict[int, list[int]]:
+    """category id → ids of its newest `per_category` published content items, newest first."""
     uow.require_active()
     if not category_ids:
-        return []
-    rows = uow.session.execute(
-        select(ContentItem.id, ContentItem.category_id)
-        .where(
-            ContentItem.category_id.in_(sorted(set(category_ids))),
-            ContentItem.status == ContentStatus.PUBLISHED,
-        )
-        .order_by(ContentItem.published_at.desc(), ContentItem.id.desc())
-        .limit(limit)
+        return {}
+    ci = ContentItem
+    rank = (
+        func.row_number()
+        .over(partition_by=ci.category_id, order_by=(ci.published_at.desc(), ci.id.desc()))
+        .label("rank")
     )
-    return [(content_id, category_id) for content_id, category_id in rows]
+    ranked = (
+        select(ci.id, ci.category_id, rank)
+        .where(ci.category_id.in_(sorted(set(category_ids))), ci.status == ContentStatus.PUBLISHED)
+        .subquery()
+    )
+    rows = uow.session.execute(
+        select(ranked.c.id, ranked.c.category_id)
+        .where(ranked.c.rank <= per_category)
+        .order_by(ranked.c.category_id, ranked.c.rank)
+    )
+    out: dict[int, list[int]] = {}
+    for content_id, category_id in rows:
+        out.setdefault(category_id, []).append(content_id)
+    return out
 
 
 def newest_published(uow: UnitOfWork, *, limit: int) -> list[tuple[int, datetime]]:

@@ -45,9 +45,9 @@ SEEN_IMPRESSIONS = 200  # content shown in the user's last this-many impressions
 PROFILE_WINDOW = timedelta(days=30)
 PROFILE_MAX_SIGNALS = 1_000
 TOP_CATEGORIES = 5
-INTEREST_POOL = 600
+PER_CATEGORY = 200  # candidates per interest category (newest first, then ranked)
 FRESH_POOL = 100
-MAX_ROUNDS = 4  # batches of candidates one channel hydrates per request, each twice the last
+MAX_ROUNDS = 4  # build rounds per fill; each round builds twice as many candidates as the last
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +104,15 @@ def feed(uow: UnitOfWork, actor: Actor, *, limit: int = 20) -> Feed:
             data, exclude=data.recent_impressions(actor.user_id, limit=SEEN_IMPRESSIONS)
         )
         queues = {
-            Channel.INTEREST: _ChannelQueue(
-                Channel.INTEREST, _interest(data, shares, popularity), cards
-            ),
-            Channel.POPULAR: _ChannelQueue(Channel.POPULAR, popularity.ranked, cards),
-            Channel.FRESH: _ChannelQueue(Channel.FRESH, _fresh(data, now), cards),
+            Channel.INTEREST: _ChannelQueue(_interest(data, shares, popularity)),
+            Channel.POPULAR: _ChannelQueue(popularity.ranked),
+            Channel.FRESH: _ChannelQueue(_fresh(data, now)),
         }
-        picked = {channel: queues[channel].take(quotas[channel]) for channel in Channel}
+        picked = _take(cards, queues, quotas)
         for channel in SPILL_ORDER:
             short = limit - sum(len(items) for items in picked.values())
             if short > 0:
-                picked[channel] += queues[channel].take(short)
+                picked[channel] += _take(cards, queues, {channel: short})[channel]
         groups = [picked[channel] for channel in Channel]
         items = interleave(groups, [len(g) for g in groups])
         request_id = uuid.uuid4().hex
@@ -132,11 +130,7 @@ def _interest(
     """Content of the top categories, each ranked by popularity (then newest), mixed by share."""
     if not shares:
         return []
-    by_category: dict[int, list[int]] = {}
-    for content_id, category_id in data.published_in_categories(
-        [c for c, _ in shares], limit=INTEREST_POOL
-    ):
-        by_category.setdefault(category_id, []).append(content_id)
+    by_category = data.published_in_categories([c for c, _ in shares], per_category=PER_CATEGORY)
     queues: list[list[tuple[int, float]]] = []
     for category_id, share in shares:
         ranked = sorted(
@@ -153,6 +147,52 @@ def _fresh(data: DataPort, now: datetime) -> list[tuple[int, float]]:
     ]
 
 
+class _ChannelQueue:
+    """One channel's ranked candidates, and the items built from them but not served yet."""
+
+    def __init__(self, ranked: list[tuple[int, float]]) -> None:
+        self.ranked = ranked
+        self.position = 0
+        self.ready: list[FeedItem] = []
+
+    @property
+    def exhausted(self) -> bool:
+        return self.position >= len(self.ranked)
+
+    def claim(self, cards: _CardSource, n: int) -> list[tuple[int, float]]:
+        """The next `n` candidates that no channel has claimed and the user has not seen."""
+        batch: list[tuple[int, float]] = []
+        while len(batch) < n and not self.exhausted:
+            candidate = self.ranked[self.position]
+            self.position += 1
+            if cards.claim(candidate[0]):
+                batch.append(candidate)
+        return batch
+
+
+def _take(
+    cards: _CardSource, queues: dict[Channel, _ChannelQueue], wants: dict[Channel, int]
+) -> dict[Channel, list[FeedItem]]:
+    """Up to `wants[channel]` items from each channel. The candidates of all channels are built
+    together, a batch per round (twice the shortfall at first, doubling while items are skipped)."""
+    for round_ in range(MAX_ROUNDS):
+        batches: dict[Channel, list[tuple[int, float]]] = {}
+        for channel, want in wants.items():
+            queue = queues[channel]
+            missing = want - len(queue.ready)
+            if missing > 0 and not queue.exhausted:
+                batches[channel] = queue.claim(cards, max(2 * missing, 8) * 2**round_)
+        if not any(batches.values()):
+            break
+        for channel, items in cards.build(batches).items():
+            queues[channel].ready += items
+    taken: dict[Channel, list[FeedItem]] = {}
+    for channel, want in wants.items():
+        queue = queues[channel]
+        taken[channel], queue.ready = queue.ready[:want], queue.ready[want:]
+    return taken
+
+
 class _CardSource:
     """Builds feed items from candidates, each content item at most once per request."""
 
@@ -166,71 +206,46 @@ class _CardSource:
         self.claimed.add(content_id)
         return True
 
-    def build(self, channel: Channel, candidates: list[tuple[int, float]]) -> list[FeedItem]:
-        """Items for those candidates that are published and carry no product or a buyable one."""
-        cards = self.data.content_cards([c for c, _ in candidates])
+    def build(
+        self, batches: dict[Channel, list[tuple[int, float]]]
+    ) -> dict[Channel, list[FeedItem]]:
+        """Items for the candidates that are published and carry no product or a buyable one."""
+        cards = self.data.content_cards([c for batch in batches.values() for c, _ in batch])
         products = self.data.product_cards({p for card in cards.values() for p in card.product_ids})
-        out: list[FeedItem] = []
-        for content_id, score in candidates:
-            card = cards.get(content_id)
-            if card is None:
-                continue
-            shown = [
-                FeedProduct(
-                    p.product_id, p.title_en, p.title_zh, p.min_price_fen, p.sku_id, p.shop_id
+        built: dict[Channel, list[FeedItem]] = {}
+        for channel, batch in batches.items():
+            built[channel] = []
+            for content_id, score in batch:
+                card = cards.get(content_id)
+                if card is None:
+                    continue
+                shown = [
+                    FeedProduct(
+                        p.product_id, p.title_en, p.title_zh, p.min_price_fen, p.sku_id, p.shop_id
+                    )
+                    for p in (products.get(pid) for pid in card.product_ids)
+                    if p is not None
+                ]
+                if card.product_ids and not shown:
+                    continue
+                built[channel].append(
+                    FeedItem(
+                        content_id=card.content_id,
+                        kind=card.kind,
+                        title_en=card.title_en,
+                        title_zh=card.title_zh,
+                        caption=card.caption,
+                        cover_url=card.cover_url,
+                        duration_s=card.duration_s,
+                        creator_id=card.creator_id,
+                        creator_name=card.creator_name,
+                        category_id=card.category_id,
+                        products=shown,
+                        channel=channel,
+                        score=score,
+                    )
                 )
-                for p in (products.get(pid) for pid in card.product_ids)
-                if p is not None
-            ]
-            if card.product_ids and not shown:
-                continue
-            out.append(
-                FeedItem(
-                    content_id=card.content_id,
-                    kind=card.kind,
-                    title_en=card.title_en,
-                    title_zh=card.title_zh,
-                    caption=card.caption,
-                    cover_url=card.cover_url,
-                    duration_s=card.duration_s,
-                    creator_id=card.creator_id,
-                    creator_name=card.creator_name,
-                    category_id=card.category_id,
-                    products=shown,
-                    channel=channel,
-                    score=score,
-                )
-            )
-        return out
-
-
-class _ChannelQueue:
-    """One channel's ranked candidates, turned into items a small batch at a time."""
-
-    def __init__(
-        self, channel: Channel, ranked: list[tuple[int, float]], cards: _CardSource
-    ) -> None:
-        self.channel = channel
-        self.ranked = ranked
-        self.cards = cards
-        self.position = 0
-        self.ready: list[FeedItem] = []
-
-    def take(self, n: int) -> list[FeedItem]:
-        rounds = 0
-        while len(self.ready) < n and self.position < len(self.ranked) and rounds < MAX_ROUNDS:
-            rounds += 1
-            batch: list[tuple[int, float]] = []
-            wanted = max(2 * (n - len(self.ready)), 8) * 2 ** (rounds - 1)
-            while len(batch) < wanted and self.position < len(self.ranked):
-                candidate = self.ranked[self.position]
-                self.position += 1
-                if self.cards.claim(candidate[0]):
-                    batch.append(candidate)
-            if batch:
-                self.ready += self.cards.build(self.channel, batch)
-        taken, self.ready = self.ready[:n], self.ready[n:]
-        return taken
+        return built
 
 
 def _impressions(

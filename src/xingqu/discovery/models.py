@@ -38,5 +38,6 @@ class BehaviourEvent(Base):
         Index("ix_behaviour_events_user_action_time", "user_id", "action", "occurred_at"),
         Index("ix_behaviour_events_content_time", "content_id", "occurred_at"),
         Index("ix_behaviour_events_product_time", "product_id", "occurred_at"),
-        Index("ix_behaviour_events_time", "occurred_at"),
+        # by time (exports); covering for the popularity window's per-content counts
+        Index("ix_behaviour_events_time_action_content", "occurred_at", "action", "content_id"),
     )

@@ -68,7 +68,8 @@ class DataPort:
                 ev.content_id.is_not(None),
                 ev.action != Action.IMPRESSION,
             )
-            .group_by(ev.content_id, ev.action)
+            # (action first: SQLite then reads the window from the time index, not every row)
+            .group_by(ev.action, ev.content_id)
         )
         return [(cid, action, n) for cid, action, n in rows if cid is not None]
 
@@ -81,9 +82,9 @@ class DataPort:
         return content.content_cards(self.uow, content_ids)
 
     def published_in_categories(
-        self, category_ids: Collection[int], *, limit: int
-    ) -> list[tuple[int, int]]:
-        return content.published_in_categories(self.uow, category_ids, limit=limit)
+        self, category_ids: Collection[int], *, per_category: int
+    ) -> dict[int, list[int]]:
+        return content.published_in_categories(self.uow, category_ids, per_category=per_category)
 
     def newest_published(self, *, limit: int) -> list[tuple[int, datetime]]:
         return content.newest_published(self.uow, limit=limit)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-25 05:10:25.908558
+Create Date: 2026-11-25 05:20:56.171299
 """
 
 from collections.abc import Sequence
@@ -53,7 +53,11 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_behaviour_events_product_time", ["product_id", "occurred_at"], unique=False
         )
-        batch_op.create_index("ix_behaviour_events_time", ["occurred_at"], unique=False)
+        batch_op.create_index(
+            "ix_behaviour_events_time_action_content",
+            ["occurred_at", "action", "content_id"],
+            unique=False,
+        )
         batch_op.create_index(
             "ix_behaviour_events_user_action_time",
             ["user_id", "action", "occurred_at"],
@@ -226,7 +230,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("content_items", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_content_items_category_status", ["category_id", "status"], unique=False
+            "ix_content_items_category_status_published",
+            ["category_id", "status", "published_at"],
+            unique=False,
         )
         batch_op.create_index(
             "ix_content_items_creator_published", ["creator_id", "published_at"], unique=False
@@ -621,7 +627,7 @@ def downgrade() -> None:
     with op.batch_alter_table("content_items", schema=None) as batch_op:
         batch_op.drop_index("ix_content_items_status_published")
         batch_op.drop_index("ix_content_items_creator_published")
-        batch_op.drop_index("ix_content_items_category_status")
+        batch_op.drop_index("ix_content_items_category_status_published")
 
     op.drop_table("content_items")
     op.drop_table("merchants")
@@ -644,7 +650,7 @@ def downgrade() -> None:
     with op.batch_alter_table("behaviour_events", schema=None) as batch_op:
         batch_op.drop_index("ix_behaviour_events_user_time")
         batch_op.drop_index("ix_behaviour_events_user_action_time")
-        batch_op.drop_index("ix_behaviour_events_time")
+        batch_op.drop_index("ix_behaviour_events_time_action_content")
         batch_op.drop_index("ix_behaviour_events_product_time")
         batch_op.drop_index("ix_behaviour_events_content_time")
 
