@@ -69,7 +69,7 @@ def opens_app(rng: random.Random, shopper: Shopper) -> bool:
 
 def sessions_today(rng: random.Random, shopper: Shopper) -> int:
     """How many times an active consumer opens the feed today (1–3, more for heavy users)."""
-    return 1 + (rng.random() < shopper.activity * 0.6) + (rng.random() < shopper.activity * 0.25)
+    return 1 + (rng.random() < shopper.activity * 0.5) + (rng.random() < shopper.activity * 0.2)
 
 
 def watch_seconds(rng: random.Random, affinity: float, kind: str, duration_s: int) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -32,13 +31,6 @@ OPERATOR_USERNAME = "demo-operator"
 BUILD_SPAN = timedelta(days=21)
 """Accounts, shops and products appear over the three weeks before the simulation starts; the
 content is published over the last week of those."""
-
-
-@dataclass(frozen=True, slots=True)
-class DemoLogin:
-    role: str
-    username: str
-    password: str
 
 
 def build_world(

@@ -78,7 +78,9 @@ class SimContext:
     shoppers: dict[int, Shopper]  # by user id
     sellers: dict[int, Seller]  # by shop id
     typical_price_fen: dict[int, int]  # leaf category id -> a typical price there
+    epoch: datetime  # the local midnight that starts this run's day numbers
     day_length: timedelta
+    ends_at: datetime  # the end of the last simulated day: nothing happens after it
 
     def attempt(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
         """Call a service; a refusal (a typed domain error) is counted, not fatal.
@@ -93,10 +95,19 @@ class SimContext:
             self.report.refused[str(exc.code)] += 1
             return None
 
+    def scaled(self, duration: timedelta) -> timedelta:
+        """A real-life duration in this run's time scale (days may be shorter than 24 hours)."""
+        return duration * (self.day_length / timedelta(days=1))
+
+    def day_of(self, when: datetime) -> int:
+        """Which simulated day of this run `when` falls on (0 is the first; earlier is negative)."""
+        return (when - self.epoch) // self.day_length
+
     def days_since(self, when: datetime | None) -> int:
+        """Calendar days from `when` to now: 1 for anything that happened yesterday."""
         if when is None:
             return 0
-        return int((self.clock.now() - when) / self.day_length)
+        return self.day_of(self.clock.now()) - self.day_of(when)
 
     def rng(self, *parts: object) -> random.Random:
         """A reproducible random stream named by `parts` (a day, an order, a person...)."""

@@ -1,9 +1,9 @@
-"""The morning round of a simulated day: every open order and refund request moves on.
+"""The rounds of a simulated day (morning and evening): every open order and refund moves on.
 
 Stateless on purpose: the open work is read back from the platform (each merchant's orders by
 status, their refund requests), not remembered by the simulator, so a run killed at any moment
 continues from whatever was committed. Each decision comes from a random stream named by the
-order (or the order and the day), so a replayed day decides the same way and its retries are
+order (or the order and the round), so a replayed day decides the same way and its retries are
 answered by the services' idempotency keys.
 """
 
@@ -26,8 +26,10 @@ from xingqu.trade.rules import OrderStatus
 REJECTION_NOTE = "The item was checked before shipping; please contact customer service."
 
 
-def fulfil(ctx: SimContext, day: int, seller: Seller) -> None:
-    """One merchant's morning: decide refund requests, then move each open order one step."""
+def fulfil(ctx: SimContext, day: str, seller: Seller) -> None:
+    """One round for one merchant's shop: the merchant decides refund requests, then each open
+    order moves one step (paid late or cancelled, shipped, delivered, received or refunded).
+    `day` names the round ("3-am") in the random streams."""
     actor = merchant(seller.user_id)
     _decide_refunds(ctx, actor, seller)
     for order in _orders(ctx, actor, OrderStatus.PENDING_PAYMENT):
@@ -79,7 +81,7 @@ def _decide_refunds(ctx: SimContext, actor: Actor, seller: Seller) -> None:
             ctx.report.refunds_rejected += 1
 
 
-def _settle_unpaid(ctx: SimContext, day: int, order: OrderView) -> None:
+def _settle_unpaid(ctx: SimContext, day: str, order: OrderView) -> None:
     """An order left unpaid (by the buyer, or by a run that was killed) is paid late or cancelled."""
     buyer = consumer(order.buyer_id)
     if agents.pays_late(ctx.rng("unpaid", order.id, day)):
@@ -106,7 +108,7 @@ def _pay(ctx: SimContext, buyer: Actor, order: OrderView) -> None:
 
 
 def _ship_or_refund(
-    ctx: SimContext, day: int, actor: Actor, seller: Seller, order: OrderView
+    ctx: SimContext, day: str, actor: Actor, seller: Seller, order: OrderView
 ) -> None:
     if agents.changes_mind(ctx.rng("changes-mind", order.id)):
         request = _request_refund(
@@ -128,7 +130,7 @@ def _ship_or_refund(
             ctx.report.orders_shipped += 1
 
 
-def _deliver(ctx: SimContext, day: int, order: OrderView) -> None:
+def _deliver(ctx: SimContext, day: str, order: OrderView) -> None:
     shipped_at = order.shipment.shipped_at if order.shipment is not None else order.shipped_at
     if not agents.delivered_today(ctx.rng("deliver", order.id, day), ctx.days_since(shipped_at)):
         return
@@ -136,7 +138,7 @@ def _deliver(ctx: SimContext, day: int, order: OrderView) -> None:
         ctx.report.orders_delivered += 1
 
 
-def _receive(ctx: SimContext, day: int, seller: Seller, order: OrderView) -> None:
+def _receive(ctx: SimContext, day: str, seller: Seller, order: OrderView) -> None:
     """The buyer of a delivered order: asks for a refund if it is faulty, else confirms receipt."""
     if agents.finds_fault(ctx.rng("fault", order.id), seller):
         reason = ctx.rng("fault-reason", order.id).choice(agents.REFUND_REASONS_DEFECT)

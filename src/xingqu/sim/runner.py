@@ -1,8 +1,8 @@
 """Driving simulated days through the platform's services.
 
-A day: in the morning every merchant decides refund requests and moves each open order one step
-(`fulfilment`); from 08:00 to 23:30 active consumers open the feed, one session at a time in time
-order (`sessions`); the outbox is relayed every few dozen sessions so that the behaviour the
+A day (local time, China Standard Time): at 07:00 and again at 19:00 every merchant decides refund requests and each open order
+moves one step (`fulfilment`); from 08:00 to 23:30 active consumers open the feed, one session at
+a time in time order (`sessions`); the outbox is relayed every few dozen sessions so that the behaviour the
 reactions write (orders, payments, refunds, follows) reaches the feed the same day.
 
 The clock is a `ManualClock` moved to each action's simulated time. The days end at `now` (the
@@ -14,9 +14,13 @@ real time by default): `days` days of 24 hours, or shorter when the previous run
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from xingqu.bootstrap import Platform
 from xingqu.shared.clock import ManualClock
@@ -30,19 +34,39 @@ from xingqu.sim.truth import SimProgress, SimTruth
 
 DAY_OPENS = 8 / 24  # share of the day when people start scrolling
 DAY_CLOSES = 23.5 / 24
-MORNING_ROUND = 7 / 24  # when merchants, the carrier and buyers deal with open orders
+MORNING_ROUND = 7 / 24  # when merchants, the carrier and buyers deal with open orders...
+EVENING_ROUND = 19 / 24  # ...and again
 DRAIN_EVERY = 40  # sessions between two relays of the outbox
+LOCAL_UTC_OFFSET = timedelta(hours=8)
 
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """The stretch of time `days` simulated days fill."""
+    """The stretch of time `days` simulated days fill, each `day_length` long (24 hours unless
+    the window had to be squeezed). People keep local hours (China Standard Time): a day of the
+    window runs from whatever hour it starts at, and its events fall at their local times."""
 
     start: datetime
     day_length: timedelta
 
+    @property
+    def phase(self) -> float:
+        """The local time of day at `start`, as a fraction of a day (0 is midnight)."""
+        local = self.start + LOCAL_UTC_OFFSET
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return (local - midnight) / timedelta(days=1)
+
+    @property
+    def epoch(self) -> datetime:
+        """The local midnight before `start` (counted in this window's days): day numbers start here."""
+        return self.start - self.day_length * self.phase
+
     def day_start(self, i: int) -> datetime:
         return self.start + self.day_length * i
+
+    def at(self, i: int, local_fraction: float) -> datetime:
+        """The moment in window day `i` when the local time of day is `local_fraction`."""
+        return self.day_start(i) + self.day_length * ((local_fraction - self.phase) % 1.0)
 
 
 def plan_window(
@@ -66,9 +90,12 @@ def simulate(
     *,
     days: int,
     now: datetime | None = None,
+    seed: int | None = None,
     step: Step = no_progress,
 ) -> SimulationReport:
-    """Simulate `days` more days of the marketplace in `truth`, ending at `now`."""
+    """Simulate `days` more days of the marketplace in `truth`, ending at `now` (the real time by
+    default). The people's decisions come from random streams named by `seed` (the world's seed
+    by default), the day and the person or order, so the same seed on the same world replays."""
     began = time.perf_counter()
     progress = SimProgress.load(data_dir)
     window = plan_window(
@@ -79,21 +106,23 @@ def simulate(
     ctx = SimContext(
         platform=platform,
         clock=clock,
-        seed=truth.seed,
+        seed=truth.seed if seed is None else seed,
         report=report,
         shoppers={s.user_id: s for s in truth.shoppers()},
         sellers={s.shop_id: s for s in truth.sellers()},
         typical_price_fen={
             c.id: c.typical_price_fen for c in truth.categories if c.typical_price_fen
         },
+        epoch=window.epoch,
         day_length=window.day_length,
+        ends_at=window.day_start(days),
     )
     last_end = progress.last_end if progress is not None else truth.built_at
     follows: dict[int, set[int]] = {}
     for i in range(days):
         day = done + i + 1
         saved = SimProgress(days_done=day - 1, last_end=last_end, high_water=last_end)
-        _run_day(ctx, day, window.day_start(i), follows, data_dir, saved, step)
+        _run_day(ctx, day, window, i, follows, data_dir, saved, step)
         end = window.day_start(i + 1)
         clock.set(end)
         report.events_relayed += platform.drain_events()
@@ -107,34 +136,51 @@ def simulate(
 def _run_day(
     ctx: SimContext,
     day: int,
-    start: datetime,
+    window: Window,
+    i: int,
     follows: dict[int, set[int]],
     data_dir: Path,
     saved: SimProgress,
     step: Step,
 ) -> None:
-    clock, length = ctx.clock, ctx.day_length
-    clock.set(start + length * MORNING_ROUND)
-    advance = step(f"day {day}: orders", len(ctx.sellers))
-    for shop_id in sorted(ctx.sellers):
-        fulfil(ctx, day, ctx.sellers[shop_id])
-        advance(1)
-    ctx.report.events_relayed += ctx.platform.drain_events()
-
-    sessions = _sessions_of_day(ctx, day, start)
+    """Window day `i` (simulated day number `day`): two order rounds and the feed sessions, in
+    time order."""
+    sessions = _sessions_of_day(ctx, day, window, i)
+    rounds = [
+        (window.at(i, MORNING_ROUND), f"{day}-am"),
+        (window.at(i, EVENING_ROUND), f"{day}-pm"),
+    ]
     advance = step(f"day {day}: feed sessions", len(sessions))
     for n, (at, user_id, number) in enumerate(sessions, start=1):
-        clock.set(at)
+        while rounds and rounds[0][0] <= at:
+            _round(ctx, rounds[0][1], rounds[0][0], step)
+            rounds.pop(0)
+        ctx.clock.set(at)
         run_session(ctx, ctx.shoppers[user_id], day, number, follows.setdefault(user_id, set()))
         advance(1)
         if n % DRAIN_EVERY == 0:
             ctx.report.events_relayed += ctx.platform.drain_events()
             # Remember how far the clock got, so that a restart never goes back in time.
-            saved.high_water = clock.now().isoformat()
+            saved.high_water = ctx.clock.now().isoformat()
             saved.save(data_dir)
+    for at, name in rounds:
+        _round(ctx, name, at, step)
 
 
-def _sessions_of_day(ctx: SimContext, day: int, start: datetime) -> list[tuple[datetime, int, int]]:
+def _round(ctx: SimContext, name: str, at: datetime, step: Step) -> None:
+    """Merchants, the carrier and buyers deal with every open order and refund request."""
+    ctx.clock.set(at)
+    ctx.report.events_relayed += ctx.platform.drain_events()
+    advance = step(f"day {name.replace('-', ' ')}: orders", len(ctx.sellers))
+    for shop_id in sorted(ctx.sellers):
+        fulfil(ctx, name, ctx.sellers[shop_id])
+        advance(1)
+    ctx.report.events_relayed += ctx.platform.drain_events()
+
+
+def _sessions_of_day(
+    ctx: SimContext, day: int, window: Window, i: int
+) -> list[tuple[datetime, int, int]]:
     """(when, user id, session number) for every session of the day, in time order."""
     out: list[tuple[datetime, int, int]] = []
     for user_id in sorted(ctx.shoppers):
@@ -143,7 +189,21 @@ def _sessions_of_day(ctx: SimContext, day: int, start: datetime) -> list[tuple[d
         if not agents.opens_app(rng, shopper):
             continue
         for number in range(agents.sessions_today(rng, shopper)):
-            at = start + ctx.day_length * rng.uniform(DAY_OPENS, DAY_CLOSES)
-            out.append((at, user_id, number))
+            out.append((window.at(i, rng.uniform(DAY_OPENS, DAY_CLOSES)), user_id, number))
     out.sort()
     return out
+
+
+@contextmanager
+def database_held_open(engine: Engine) -> Iterator[None]:
+    """Keep one idle connection open while the simulator works.
+
+    With SQLite in WAL mode, the last connection to close checkpoints the log and deletes it; the
+    store opens a connection per unit of work, so without this every one of the simulator's
+    thousands of small transactions pays for a checkpoint (measured: about half the run time).
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    with engine.connect():
+        yield

@@ -23,7 +23,7 @@ from xingqu.sim.context import SimContext, consumer
 from xingqu.trade import services as trade
 
 FEED_PAGE = 20
-SECOND_PAGE = 0.35  # chance of scrolling on to a second page of the feed
+SECOND_PAGE = 0.25  # chance of scrolling on to a second page of the feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +57,10 @@ def run_session(
             spent_s += _react(
                 ctx, rng, shopper, page.request_id, item, follows, behaviours, to_follow, purchases
             )
-    start = ctx.clock.now()
-    ctx.clock.set(start + timedelta(seconds=min(spent_s, 1800)))
+    # What follows happens after the scrolling (in the day's own time scale, never past the end).
+    ctx.clock.set(
+        min(ctx.clock.now() + ctx.scaled(timedelta(seconds=min(spent_s, 1800))), ctx.ends_at)
+    )
     if behaviours:
         written = ctx.attempt(discovery.record_behaviours, ctx.platform.uow(), actor, behaviours)
         report.behaviour_rows += written or 0

@@ -135,6 +135,10 @@ class SimTruth:
     def exists(data_dir: Path) -> bool:
         return (data_dir / TRUTH_FILE).is_file()
 
+    @staticmethod
+    def modified_at(data_dir: Path) -> float:
+        return (data_dir / TRUTH_FILE).stat().st_mtime
+
 
 @dataclass
 class SimProgress:

@@ -67,7 +67,7 @@ class MerchantPlan:
     shop_name: str
     rural: bool
     quality: float  # latent, 0..1
-    ship_delay_days: int  # latent: days between payment and shipping
+    ship_delay_days: int  # latent: days (1–4) between payment and shipping
     defect_rate: float  # latent: chance a delivered order is faulty (drives refunds)
     approve_rate: float  # latent: chance a refund request is approved
     price_level: float  # latent: multiplier on the category's typical price
@@ -236,7 +236,9 @@ def _merchants(rng: random.Random, vocab: Vocabulary, count: int) -> list[Mercha
                 shop_name=f"{shop.zh} {shop.en}"[:120],
                 rural=rural,
                 quality=quality,
-                ship_delay_days=max(0, min(4, round((1.0 - quality) * 4 + rng.uniform(-0.5, 0.5)))),
+                ship_delay_days=max(
+                    1, min(4, round(1 + (1.0 - quality) * 3 + rng.uniform(-0.5, 0.5)))
+                ),
                 defect_rate=round(0.01 + 0.3 * (1.0 - quality) ** 2, 4),
                 approve_rate=round(0.55 + 0.45 * quality, 4),
                 price_level=round(rng.uniform(0.8, 1.3), 3),
@@ -458,7 +460,7 @@ def _users(rng: random.Random, vocab: Vocabulary, count: int) -> list[UserPlan]:
                 explicit=tuple(sorted(explicit)),
                 latent=tuple(sorted(latent)),
                 price_sensitivity=_beta(rng, 2.0, 2.0),
-                activity=0.9 if demo else _beta(rng, 1.3, 2.2, 0.05, 0.95),
+                activity=0.9 if demo else _beta(rng, 1.2, 2.6, 0.05, 0.95),
                 demo=demo,
             )
         )

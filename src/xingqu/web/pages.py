@@ -1,5 +1,220 @@
-"""Landing and feed pages (being written)."""
+"""Server-rendered pages: the landing page and, in demo mode, a simulated consumer's feed."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from xingqu.api.deps import PlatformDep
+from xingqu.bootstrap import Platform
+from xingqu.catalog import queries as catalog
+from xingqu.discovery.feed import FeedItem, feed
+from xingqu.identity import services as identity
+from xingqu.sim.truth import SimTruth, UserTruth
+from xingqu.sim.vocabulary import vocabulary
+from xingqu.web.figures import marketplace_figures
+from xingqu.web.i18n import COOKIE, COOKIE_MAX_AGE_S, LANGUAGES, choose_language, pick, translator
 
 router = APIRouter(include_in_schema=False)
+
+_HERE = Path(__file__).parent
+_STATIC = _HERE / "static"
+templates = Jinja2Templates(directory=_HERE / "templates")
+
+DEMO_USERS = 30
+FEED_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryLabel:
+    en: str
+    zh: str
+    colour: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    user_id: int
+    display_name: str
+    username: str
+    activity: float
+    hidden: CategoryLabel | None  # the strongest interest they never search for
+
+
+@dataclass(frozen=True, slots=True)
+class Interest:
+    label: CategoryLabel
+    weight: float
+    latent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChip:
+    title_en: str
+    title_zh: str
+    price_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    content_id: int
+    kind: str
+    title_en: str
+    title_zh: str
+    caption: str
+    creator_name: str
+    duration: str
+    category: CategoryLabel
+    channel: str
+    products: list[ProductChip]
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request, platform: PlatformDep) -> Response:
+    """What Xingqu is, live figures and (in demo mode) the demo consumers."""
+    truth = _truth(platform.settings.data_dir) if platform.settings.demo_mode else None
+    demo_users = _demo_users(truth) if truth is not None else []
+    return _page(
+        request,
+        "landing.html",
+        figures=marketplace_figures(platform.uow(readonly=True)),
+        demo_mode=platform.settings.demo_mode,
+        demo_users=demo_users,
+    )
+
+
+@router.get("/demo/feed/{user_id}", response_class=HTMLResponse)
+def demo_feed(user_id: int, request: Request, platform: PlatformDep) -> Response:
+    """A simulated consumer's next feed page, served (and logged) by the real feed. Demo mode only."""
+    if not platform.settings.demo_mode:
+        raise HTTPException(status_code=404, detail="the demo feed exists only in demo mode")
+    user = identity.get_user(platform.uow(readonly=True), user_id)
+    page = feed(platform.uow(), user.actor(), limit=FEED_LIMIT)
+    labels = _category_labels(platform)
+    truth = _truth(platform.settings.data_dir)
+    known = next((u for u in truth.users if u.user_id == user_id), None) if truth else None
+    return _page(
+        request,
+        "feed.html",
+        user=user,
+        request_id=page.request_id,
+        cards=[_card(item, labels) for item in page.items],
+        interests=_interests(known, truth) if known is not None and truth is not None else [],
+    )
+
+
+@router.get("/static/{name}")
+def static_file(name: str) -> FileResponse:
+    path = _STATIC / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        raise HTTPException(status_code=404, detail=f"no static file {name!r}")
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def _page(request: Request, template: str, **context: Any) -> Response:
+    lang, remember = choose_language(request)
+    other = next(code for code in LANGUAGES if code != lang)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": lang,
+            "t": translator(lang),
+            "pick": lambda en, zh: pick(lang, en, zh),
+            "switch_url": f"{request.url.path}?lang={other}",
+            "yuan": _yuan,
+            **context,
+        },
+    )
+    if remember:
+        response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE_S, samesite="lax", httponly=True)
+    return response
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def _duration(kind: str, seconds: int) -> str:
+    if kind == "post" or seconds <= 0:
+        return ""
+    if seconds >= 3600:
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _card(item: FeedItem, labels: dict[int, CategoryLabel]) -> Card:
+    return Card(
+        content_id=item.content_id,
+        kind=item.kind,
+        title_en=item.title_en,
+        title_zh=item.title_zh,
+        caption=item.caption,
+        creator_name=item.creator_name,
+        duration=_duration(item.kind, item.duration_s),
+        category=labels.get(item.category_id, CategoryLabel("", "", "#546e7a")),
+        channel=str(item.channel),
+        products=[ProductChip(p.title_en, p.title_zh, p.min_price_fen) for p in item.products],
+    )
+
+
+def _category_labels(platform: Platform) -> dict[int, CategoryLabel]:
+    vocab = vocabulary()
+    return {
+        c.id: CategoryLabel(c.name_en, c.name_zh, vocab.colour_of(c.code))
+        for c in catalog.category_tree(platform.uow(readonly=True))
+    }
+
+
+# --- the simulator's ground truth (demo mode) ------------------------------------------------------
+
+_truth_cache: dict[Path, tuple[float, SimTruth]] = {}
+
+
+def _truth(data_dir: Path) -> SimTruth | None:
+    """The simulated world's truth file, re-read only when it changes."""
+    if not SimTruth.exists(data_dir):
+        return None
+    path = data_dir.resolve()
+    mtime = SimTruth.modified_at(data_dir)
+    cached = _truth_cache.get(path)
+    if cached is None or cached[0] != mtime:
+        cached = (mtime, SimTruth.load(data_dir))
+        _truth_cache[path] = cached
+    return cached[1]
+
+
+def _label(truth: SimTruth, code: str) -> CategoryLabel:
+    category = truth.category_by_code()[code]
+    return CategoryLabel(category.name_en, category.name_zh, category.colour)
+
+
+def _demo_users(truth: SimTruth) -> list[DemoUser]:
+    most_active = sorted(truth.users, key=lambda u: (-u.activity, u.user_id))[:DEMO_USERS]
+    out: list[DemoUser] = []
+    for u in most_active:
+        hidden = max(u.latent, key=lambda code: u.interests.get(code, 0.0), default=None)
+        out.append(
+            DemoUser(
+                user_id=u.user_id,
+                display_name=u.display_name,
+                username=u.username,
+                activity=u.activity,
+                hidden=_label(truth, hidden) if hidden is not None else None,
+            )
+        )
+    return out
+
+
+def _interests(user: UserTruth, truth: SimTruth) -> list[Interest]:
+    ranked = sorted(user.interests.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [Interest(_label(truth, code), weight, code in user.latent) for code, weight in ranked]

@@ -1,0 +1,115 @@
+"""Next-item transitions: what users interact with after an item, with skips, smoothing and
+backoff to co-visitation and popularity."""
+
+from __future__ import annotations
+
+from typing import Self
+
+import numpy as np
+from scipy import sparse
+
+from xingqu.discovery.interactions import Interactions
+from xingqu.discovery.retrieval.base import FloatArray, IntArray, Recommender
+from xingqu.discovery.retrieval.histories import recent_items, time_ordered
+from xingqu.discovery.retrieval.item_pairs import (
+    keep_top_per_row,
+    popularity_distribution,
+    row_normalise,
+    sequence_pairs,
+)
+
+
+class TransitionRecommender(Recommender):
+    """A smoothed, skip-aware Markov chain over items.
+
+    Counts: T[a, b] = Σ over "b follows a by d ≤ `order` steps in the same session" of
+    skip_decay ** (d − 1) (× 0.5 ** (age / half_life) with a half-life). The next-item
+    distribution after a, with n_a = Σ_b T[a, b] and s = `smoothing`, is
+
+        P(b | a) = (T[a, b] + s × (c × V[a, b] + (1 − c) × pop(b))) / (n_a + s)
+
+    where V is the row-normalised co-visitation of a (both directions, same window) and
+    c = `covisit_share`: rare items lean on their co-visits and on popularity. A user's score is
+    Σ over their `history` most recent items (newest first, step t) of recency_decay ** t ×
+    P(b | h_t). `neighbours` bounds the stored successors per item.
+    """
+
+    def __init__(
+        self,
+        *,
+        order: int = 3,
+        skip_decay: float = 0.5,
+        session_gap: float | None = None,
+        half_life: float | None = None,
+        smoothing: float = 1.0,
+        covisit_share: float = 0.5,
+        history: int = 5,
+        recency_decay: float = 0.5,
+        neighbours: int | None = 200,
+    ) -> None:
+        self.order = order
+        self.skip_decay = skip_decay
+        self.session_gap = session_gap
+        self.half_life = half_life
+        self.smoothing = smoothing
+        self.covisit_share = covisit_share
+        self.history = history
+        self.recency_decay = recency_decay
+        self.neighbours = neighbours
+
+    def fit(self, data: Interactions) -> Self:
+        if self.order < 1 or self.history < 1:
+            raise ValueError("order and history must be at least 1")
+        if self.smoothing < 0 or not 0.0 <= self.covisit_share <= 1.0:
+            raise ValueError("smoothing must be ≥ 0 and covisit_share within [0, 1]")
+        indptr, items, times = time_ordered(data)
+        counts = sequence_pairs(
+            indptr,
+            items,
+            times,
+            data.n_items,
+            window=self.order,
+            distance_decay=self.skip_decay,
+            session_gap=self.session_gap,
+            half_life=self.half_life,
+        )
+        counts.setdiag(0.0)  # a repeat is not a transition
+        counts.eliminate_zeros()
+        self.counts_ = counts
+        outgoing = np.asarray(counts.sum(axis=1), dtype=np.float32).ravel()
+        denominator = outgoing + np.float32(self.smoothing)
+        share = np.divide(
+            np.float32(self.smoothing),
+            denominator,
+            out=np.ones_like(denominator),  # an item with no outgoing evidence: all backoff
+            where=denominator > 0,
+        )
+        covisits = row_normalise(counts + counts.T.tocsr())
+        has_covisits = np.diff(covisits.indptr) > 0
+        covisit_mass = np.where(has_covisits, self.covisit_share, 0.0).astype(np.float32)
+        explicit = row_normalise(counts, extra=np.float32(self.smoothing)) + sparse.diags(
+            share * covisit_mass
+        ) @ covisits
+        self.transitions_ = keep_top_per_row(explicit, self.neighbours)
+        self.popularity_share_ = (share * (1.0 - covisit_mass)).astype(np.float32)
+        self.popularity_ = popularity_distribution(data.item_ids, data.n_items, data.values())
+        self.history_indptr_ = indptr
+        self.history_items_ = items
+        self.n_users_ = data.n_users
+        self.n_items_ = data.n_items
+        return self
+
+    def _scores(self, users: IntArray) -> FloatArray:
+        recent = recent_items(
+            self.history_indptr_,
+            self.history_items_,
+            users,
+            self.n_items_,
+            last=self.history,
+            decay=self.recency_decay,
+        )
+        scores = np.asarray((recent @ self.transitions_).toarray(), dtype=np.float32)
+        backoff = np.asarray(recent @ self.popularity_share_, dtype=np.float32).ravel()
+        backoff[recent.getnnz(axis=1) == 0] = 1.0  # no history: popularity alone
+        scores += backoff[:, None] * self.popularity_[None, :]
+        return scores
