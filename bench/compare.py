@@ -5,7 +5,7 @@ usage:
       [--models popularity,transition,als,bpr,recbole-bpr,recbole-lightgcn,recbole-sasrec,
                 recbole-gru4rec]   (default: the in-process peers)
       [--xingqu auto|none] [--stage test|valid] [--k 10,20] [--metric ndcg@10]
-      [--epochs 1] [--early-stopping] [--smoke] [--users N]
+      [--epochs 1] [--early-stopping] [--smoke] [--users N] [--full-ranking]
       [--eval-dir var/eval] [--out bench/results] [--set als.factors=128 ...]
 
 Every system is fitted on the stage's fit data (train for `valid`, train + valid for `test`),
@@ -48,13 +48,8 @@ from peers import IN_PROCESS
 from recbole_bridge import RECBOLE_MODELS, recbole_available, run_recbole
 
 from xingqu.discovery.evaluation.protocol import Recommender, evaluate
-from xingqu.discovery.evaluation.splits import (
-    SPLITS,
-    Split,
-    load_split,
-    restrict_users,
-    sample_users,
-)
+from xingqu.discovery.evaluation.split_files import load_split
+from xingqu.discovery.evaluation.splits import SPLITS, Split, restrict_users, sample_users
 
 DEFAULT_MODELS = "popularity,transition,als,bpr"
 SMOKE_USERS = 300
@@ -73,25 +68,57 @@ SHOWN = (
 )
 
 
-def xingqu_systems() -> dict[str, type]:
-    """Estimator classes from `xingqu.discovery.retrieval`, named `xingqu-<name>`; {} if absent."""
+def xingqu_systems(wanted: str = "auto") -> dict[str, Callable[..., Any]]:
+    """Xingqu's estimators from `xingqu.discovery.retrieval`, named `xingqu-<name>`; {} when the
+    package does not exist. `wanted` is "auto" or a comma-separated list of names.
+
+    "auto" takes the package's `ESTIMATORS` mapping when it has one, else every exported class
+    with `fit` and `recommend` that can be built without arguments, leaving out base classes
+    (a class another found class derives from)."""
     try:
         module = importlib.import_module("xingqu.discovery.retrieval")
     except ImportError:
         return {}
     registry = getattr(module, "ESTIMATORS", None)
     if isinstance(registry, dict):
-        return {f"xingqu-{name}": cls for name, cls in registry.items()}
-    found: dict[str, type] = {}
-    for name in getattr(module, "__all__", dir(module)):
-        obj = getattr(module, name, None)
-        if (
-            inspect.isclass(obj)
-            and callable(getattr(obj, "fit", None))
-            and callable(getattr(obj, "recommend", None))
+        found: dict[str, Callable[..., Any]] = dict(registry)
+    else:
+        found = {}
+        for name in getattr(module, "__all__", dir(module)):
+            try:
+                obj = getattr(module, name)
+            except (ImportError, AttributeError):
+                continue
+            if (
+                inspect.isclass(obj)
+                and callable(getattr(obj, "fit", None))
+                and callable(getattr(obj, "recommend", None))
+            ):
+                found[name] = obj
+    if wanted != "auto":
+        chosen = [n.strip() for n in wanted.split(",") if n.strip()]
+        missing = [n for n in chosen if n not in found]
+        if missing:
+            raise SystemExit(
+                f"xingqu.discovery.retrieval has no {', '.join(missing)}; it has {', '.join(found)}"
+            )
+        return {f"xingqu-{n}": found[n] for n in chosen}
+    classes = [c for c in found.values() if inspect.isclass(c)]
+    usable = {}
+    for name, factory in found.items():
+        if inspect.isclass(factory) and any(
+            c is not factory and issubclass(c, factory) for c in classes
         ):
-            found[f"xingqu-{name}"] = obj
-    return found
+            continue  # a base class
+        required = [
+            p
+            for p in inspect.signature(factory).parameters.values()
+            if p.default is inspect.Parameter.empty
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        if not required:
+            usable[f"xingqu-{name}"] = factory
+    return usable
 
 
 def parse_settings(values: list[str]) -> dict[str, dict[str, Any]]:
@@ -174,7 +201,15 @@ def run_system(
     assert factory is not None
     smoke_epochs = 1 if args.smoke else None
     model = build(factory, params, epochs=smoke_epochs if system.startswith("xingqu-") else None)
-    return evaluate(model, split, k_values, stage=args.stage, name=system, progress=not args.quiet)
+    return evaluate(
+        model,
+        split,
+        k_values,
+        stage=args.stage,
+        name=system,
+        progress=not args.quiet,
+        full_ranking=args.full_ranking,
+    )
 
 
 def table(results: list[dict[str, Any]], title: str) -> Table:
@@ -215,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--dataset", required=True, choices=sorted(SPLITS))
     parser.add_argument("--models", default=DEFAULT_MODELS)
-    parser.add_argument("--xingqu", choices=("auto", "none"), default="auto")
+    parser.add_argument(
+        "--xingqu", default="auto", help="auto, none, or estimator names (ALSRecommender,...)"
+    )
     parser.add_argument("--stage", choices=("test", "valid"), default="test")
     parser.add_argument("--k", default="10,20")
     parser.add_argument("--metric", default="ndcg@10")
@@ -224,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--early-stopping", action="store_true")
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument(
+        "--full-ranking",
+        action="store_true",
+        help="also MRR without cut-off (in-process systems; slow)",
+    )
     parser.add_argument(
         "--users", type=int, default=None, help="evaluate (and fit on) this many users only"
     )
@@ -258,8 +300,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(
                 f"unknown system {name!r}; known: {', '.join([*IN_PROCESS, *RECBOLE_MODELS])}"
             )
-    if args.xingqu == "auto":
-        found = xingqu_systems()
+    if args.xingqu != "none":
+        found = xingqu_systems(args.xingqu)
         if not found:
             console.print(
                 "[yellow]xingqu.discovery.retrieval offers no estimator yet: no Xingqu column"

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from xingqu.discovery.evaluation.protocol import impression_report, ranking_report
-from xingqu.discovery.evaluation.splits import Split, Stage
+from xingqu.discovery.evaluation.splits import Impressions, Split, Stage
 from xingqu.discovery.interactions import Interactions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,8 +209,6 @@ def run_recbole(
     top = np.load(workdir / "topk.npy")
     report = ranking_report(top, evaluated, targets, fit, k_values)
     if impressions is not None:
-        from xingqu.discovery.evaluation.splits import Impressions
-
         scores = np.load(workdir / "impression_scores.npy")
         finite = np.isfinite(scores)
         floor = scores[finite].min() - 1.0 if finite.any() else 0.0

@@ -43,7 +43,7 @@ torch.load = _load_own_checkpoint  # type: ignore[assignment]
 from recbole.config import Config  # noqa: E402
 from recbole.data import create_dataset, data_preparation  # noqa: E402
 from recbole.data.interaction import Interaction  # noqa: E402
-from recbole.utils import get_model, get_trainer, init_seed  # noqa: E402
+from recbole.utils import get_model, get_trainer, init_logger, init_seed  # noqa: E402
 
 SEQUENTIAL = {"SASRec", "GRU4Rec"}
 
@@ -103,7 +103,8 @@ def main(workdir: Path) -> None:
     torch.set_num_threads(job.get("threads", 2))
     config = config_for(job, workdir)
     init_seed(config["seed"], config["reproducibility"])
-    logging.getLogger().setLevel(logging.WARNING)
+    init_logger(config)  # epoch losses and validation scores: stdout (the run's log) and ./log/
+    logging.getLogger("recbole").setLevel(logging.INFO)
     dataset = create_dataset(config)
     train_data, valid_data, _ = data_preparation(config, dataset)
     model = get_model(config["model"])(config, train_data._dataset).to(config["device"])

@@ -144,3 +144,15 @@ def test_migrate_creates_the_schema(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "0001_initial" in result.output
     assert (tmp_path / "fresh" / "xingqu.db").is_file()
+
+
+def test_a_demo_whose_database_is_gone_is_built_again(tiny_world: Path) -> None:
+    # given
+    (tiny_world / "xingqu.db").unlink()
+    # when
+    result = _invoke(tiny_world, "demo", *TINY_FLAGS)
+    # then
+    assert result.exit_code == 0, result.output
+    assert "Building the demo marketplace" in result.output
+    assert "Reusing" not in result.output
+    assert (tiny_world / "xingqu.db").is_file()

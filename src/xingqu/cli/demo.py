@@ -66,23 +66,29 @@ def progress_bars(console: Console) -> Progress:
     )
 
 
+def _sqlite_file(settings: Settings) -> Path | None:
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database or "")
+
+
 def is_built(settings: Settings) -> bool:
     """A demo is built once its truth and credentials files exist (written after the world)."""
-    return SimTruth.exists(settings.data_dir) and (settings.data_dir / CREDENTIALS_FILE).is_file()
+    database = _sqlite_file(settings)
+    return (
+        SimTruth.exists(settings.data_dir)
+        and (settings.data_dir / CREDENTIALS_FILE).is_file()
+        and (database is None or database.is_file())
+    )
 
 
 def wipe(settings: Settings) -> None:
-    """Delete a demo's SQLite database and simulator files (only SQLite databases are deleted)."""
-    url = make_url(settings.resolved_database_url)
-    if url.get_backend_name() != "sqlite":
-        raise ValueError(
-            "rebuilding a demo deletes its database, which is only done for SQLite; "
-            "empty the database behind XINGQU_DATABASE_URL yourself, then run the demo again"
-        )
-    database = Path(url.database or "")
-    names = [TRUTH_FILE, PROGRESS_FILE, CREDENTIALS_FILE]
-    paths = [settings.data_dir / n for n in names]
-    if url.database not in (None, "", ":memory:"):
+    """Delete a demo's simulator files and its SQLite database (another database is left alone:
+    empty it yourself before building a demo into it again)."""
+    paths = [settings.data_dir / n for n in (TRUTH_FILE, PROGRESS_FILE, CREDENTIALS_FILE)]
+    database = _sqlite_file(settings)
+    if database is not None:
         paths += [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
     for path in paths:
         path.unlink(missing_ok=True)

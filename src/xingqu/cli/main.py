@@ -71,6 +71,8 @@ def demo(
         )
     except ValueError as exc:
         _fail(str(exc))
+    except DomainError as exc:  # e.g. a database (not SQLite) that already holds another world
+        _fail(f"{exc.code}: {exc.message} (a demo is built into an empty database)")
     if not result.built:
         console.print(
             f"Reusing the demo in [bold]{settings.data_dir}[/] (--rebuild to start over)."

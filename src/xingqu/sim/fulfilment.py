@@ -1,4 +1,4 @@
-"""The rounds of a simulated day (morning and evening): every open order and refund moves on.
+"""The two rounds of a simulated day, in which every open order and refund request moves on.
 
 Stateless on purpose: the open work is read back from the platform (each merchant's orders by
 status, their refund requests), not remembered by the simulator, so a run killed at any moment
@@ -26,20 +26,26 @@ from xingqu.trade.rules import OrderStatus
 REJECTION_NOTE = "The item was checked before shipping; please contact customer service."
 
 
-def fulfil(ctx: SimContext, day: str, seller: Seller) -> None:
-    """One round for one merchant's shop: the merchant decides refund requests, then each open
-    order moves one step (paid late or cancelled, shipped, delivered, received or refunded).
-    `day` names the round ("3-am") in the random streams."""
+def morning_round(ctx: SimContext, name: str, seller: Seller) -> None:
+    """The merchant decides refund requests and ships paid orders; the carrier delivers.
+    `name` ("3-am") names the round in the random streams."""
     actor = merchant(seller.user_id)
     _decide_refunds(ctx, actor, seller)
-    for order in _orders(ctx, actor, OrderStatus.PENDING_PAYMENT):
-        _settle_unpaid(ctx, day, order)
     for order in _orders(ctx, actor, OrderStatus.PAID):
-        _ship_or_refund(ctx, day, actor, seller, order)
+        _ship_or_refund(ctx, name, actor, seller, order)
     for order in _orders(ctx, actor, OrderStatus.SHIPPED):
-        _deliver(ctx, day, order)
+        _deliver(ctx, name, order)
+
+
+def evening_round(ctx: SimContext, name: str, seller: Seller) -> None:
+    """The merchant decides refund requests; buyers receive delivered orders (confirming or
+    asking for a refund) and pay or cancel the orders they left unpaid."""
+    actor = merchant(seller.user_id)
+    _decide_refunds(ctx, actor, seller)
     for order in _orders(ctx, actor, OrderStatus.DELIVERED):
-        _receive(ctx, day, seller, order)
+        _receive(ctx, name, seller, order)
+    for order in _orders(ctx, actor, OrderStatus.PENDING_PAYMENT):
+        _settle_unpaid(ctx, name, order)
 
 
 def _orders(ctx: SimContext, actor: Actor, status: OrderStatus) -> Sequence[OrderView]:

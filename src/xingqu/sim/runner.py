@@ -1,9 +1,11 @@
 """Driving simulated days through the platform's services.
 
-A day (local time, China Standard Time): at 07:00 and again at 19:00 every merchant decides refund requests and each open order
-moves one step (`fulfilment`); from 08:00 to 23:30 active consumers open the feed, one session at
-a time in time order (`sessions`); the outbox is relayed every few dozen sessions so that the behaviour the
-reactions write (orders, payments, refunds, follows) reaches the feed the same day.
+A day keeps local hours (China Standard Time). At 07:00 merchants decide refund requests and ship
+paid orders, and the carrier delivers; at 19:00 buyers receive what was delivered (confirming, or
+asking for a refund) and settle the orders they left unpaid (`fulfilment`). From 08:00 to 23:30
+active consumers open the feed, one session at a time in time order (`sessions`). The outbox is
+relayed every few dozen sessions, so the behaviour that reactions write (orders, payments,
+refunds, follows) reaches the feed the same day.
 
 The clock is a `ManualClock` moved to each action's simulated time. The days end at `now` (the
 real time by default): `days` days of 24 hours, or shorter when the previous run ended less than
@@ -26,7 +28,7 @@ from xingqu.bootstrap import Platform
 from xingqu.shared.clock import ManualClock
 from xingqu.sim import agents
 from xingqu.sim.context import SimContext
-from xingqu.sim.fulfilment import fulfil
+from xingqu.sim.fulfilment import evening_round, morning_round
 from xingqu.sim.progress import Step, no_progress
 from xingqu.sim.report import SimulationReport
 from xingqu.sim.sessions import run_session
@@ -34,8 +36,8 @@ from xingqu.sim.truth import SimProgress, SimTruth
 
 DAY_OPENS = 8 / 24  # share of the day when people start scrolling
 DAY_CLOSES = 23.5 / 24
-MORNING_ROUND = 7 / 24  # when merchants, the carrier and buyers deal with open orders...
-EVENING_ROUND = 19 / 24  # ...and again
+MORNING_ROUND = 7 / 24  # merchants ship, the carrier delivers
+EVENING_ROUND = 19 / 24  # buyers receive and settle
 DRAIN_EVERY = 40  # sessions between two relays of the outbox
 LOCAL_UTC_OFFSET = timedelta(hours=8)
 
@@ -168,12 +170,13 @@ def _run_day(
 
 
 def _round(ctx: SimContext, name: str, at: datetime, step: Step) -> None:
-    """Merchants, the carrier and buyers deal with every open order and refund request."""
+    """Merchants, the carrier and buyers deal with the open orders and refund requests."""
     ctx.clock.set(at)
     ctx.report.events_relayed += ctx.platform.drain_events()
+    work = morning_round if name.endswith("am") else evening_round
     advance = step(f"day {name.replace('-', ' ')}: orders", len(ctx.sellers))
     for shop_id in sorted(ctx.sellers):
-        fulfil(ctx, name, ctx.sellers[shop_id])
+        work(ctx, name, ctx.sellers[shop_id])
         advance(1)
     ctx.report.events_relayed += ctx.platform.drain_events()
 

@@ -20,6 +20,7 @@ from xingqu.shared.access import Actor
 from xingqu.sim import agents
 from xingqu.sim.agents import Shopper
 from xingqu.sim.context import SimContext, consumer
+from xingqu.trade import queries as trade_queries
 from xingqu.trade import services as trade
 
 FEED_PAGE = 20
@@ -115,6 +116,7 @@ def _react(
 
 
 def _follow(ctx: SimContext, actor: Actor, creator_id: int) -> bool:
+    """Follow, answering True so that `attempt` can tell "done" from "refused" (None)."""
     content.follow_creator(ctx.platform.uow(), actor, creator_id)
     return True
 
@@ -153,6 +155,9 @@ def _buy(
             _maybe_pay(ctx, rng, actor, order.id)
     if carted:
         orders = ctx.attempt(trade.checkout, platform.uow(), actor, f"{key}-cart", _address(actor))
+        if orders is None:  # a line sold out meanwhile: the buyer empties the cart and moves on
+            for cart_line in trade_queries.get_cart(platform.uow(readonly=True), actor):
+                ctx.attempt(trade.remove_from_cart, platform.uow(), actor, cart_line.sku_id)
         for order in orders or []:
             report.orders_placed += 1
             _maybe_pay(ctx, rng, actor, order.id)

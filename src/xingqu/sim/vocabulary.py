@@ -33,6 +33,12 @@ class Leaf:
     items: tuple[Bilingual, ...]
     sku_names: tuple[str, ...]
 
+    @property
+    def typical_price_fen(self) -> int:
+        """The geometric middle of the category's price range."""
+        low, high = self.price_range_fen
+        return round((low * high) ** 0.5)
+
 
 @dataclass(frozen=True, slots=True)
 class Node:

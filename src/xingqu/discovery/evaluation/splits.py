@@ -1,5 +1,7 @@
 """Deterministic train/valid/test splits, written to files so every system reads the same rows.
 
+The files are written and read by `split_files`; the Taobao time split lives in `taobao_split`.
+
 Layout: `<eval_dir>/splits/<split>/` holds `train.parquet`, `valid.parquet`, `test.parquet`
 (columns `user, item, timestamp`, plus `target` on valid/test and `behaviour` on Taobao),
 `items.parquet` (`item, label, category`), `users.parquet` (`user, label`), for Taobao
@@ -25,32 +27,23 @@ Protocols:
   (`click = 1`; `buy = 1` when the user bought it that day), and `NEGATIVES_PER_POSITIVE`
   times as many items the user did not touch that day are shown-not-clicked rows
   (`click = buy = 0`), drawn without replacement with probability proportional to the items'
-  interaction counts in the stage's fit data (what a popularity-driven feed would show), with
-  `numpy.random.default_rng(SEED + day)`. Items never seen before the day cannot be drawn.
+  interaction counts *on that day* over all users, with `numpy.random.default_rng(SEED + day)`.
+  So negatives follow the same item distribution as the day's positives (what was being shown
+  that day): a model gains AUC only by knowing which of the day's items suit which user, and
+  neither popularity nor item freshness alone separates the classes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from xingqu.discovery.evaluation.datasets import (
-    TAOBAO_BUY,
-    TAOBAO_START,
-    Dataset,
-    load_dataset,
-)
 from xingqu.discovery.evaluation.errors import EvaluationError
 from xingqu.discovery.interactions import IntArray, Interactions
-from xingqu.shared.errors import DomainError, ErrorKind, invalid
+from xingqu.shared.errors import invalid
 
 Stage = Literal["valid", "test"]
 BoolArray = npt.NDArray[np.bool_]
@@ -66,11 +59,6 @@ SPLITS: dict[str, str] = {
 """Split name → the dataset it is cut from."""
 
 SEED = 2024
-NEGATIVES_PER_POSITIVE = 4
-DAY_SECONDS = 86_400
-TAOBAO_VALID_DAY = 7  # 2017-12-02, counted from 2017-11-25 (China time)
-TAOBAO_TEST_DAY = 8  # 2017-12-03
-FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -152,29 +140,7 @@ def concat(first: Interactions, second: Interactions) -> Interactions:
     )
 
 
-# --- cutting ---------------------------------------------------------------------------------
-
-
-def build_split(name: str, dataset: Dataset) -> Split:
-    """Cut a loaded dataset with the protocol of split `name` (see the module docstring)."""
-    if SPLITS.get(name) != dataset.name:
-        raise invalid(
-            EvaluationError.UNKNOWN_DATASET,
-            f"split {name!r} is not cut from dataset {dataset.name!r}",
-            known=sorted(SPLITS),
-        )
-    if dataset.name in ("beauty", "sports"):
-        return leave_one_out(name, dataset.interactions)
-    if dataset.name == "ml100k":
-        return random_per_user(name, dataset.interactions, seed=SEED)
-    if dataset.behaviours is None:
-        raise invalid(EvaluationError.INVALID_PROTOCOL, "the Taobao split needs behaviours")
-    return taobao_by_day(
-        name, dataset.interactions, dataset.behaviours, buy_only=name.endswith("-buy")
-    )
-
-
-def _parts(
+def cut_parts(
     name: str,
     data: Interactions,
     part: npt.NDArray[np.int8],
@@ -251,7 +217,7 @@ def leave_one_out(name: str, data: Interactions) -> Split:
     part[(from_end == 0) & long_enough] = 2
     part[(from_end == 1) & long_enough] = 1
     meta = {"protocol": "leave-one-out: last = test, second-to-last = valid"}
-    return _parts(name, data, part, meta=meta)
+    return cut_parts(name, data, part, meta=meta)
 
 
 def random_per_user(
@@ -278,298 +244,7 @@ def random_per_user(
         "protocol": f"random per user: {test_share:.0%} test, {valid_share:.0%} valid, rest train",
         "seed": seed,
     }
-    return _parts(name, data, part, meta=meta)
-
-
-def taobao_by_day(name: str, data: Interactions, behaviours: ByteArray, *, buy_only: bool) -> Split:
-    """Days before 12-02 → train, 12-02 → valid, 12-03 → test; targets as in the docstring."""
-    if data.timestamps is None:
-        raise invalid(EvaluationError.INVALID_PROTOCOL, "a time split needs timestamps")
-    day = (data.timestamps - TAOBAO_START) // DAY_SECONDS
-    part = np.where(day >= TAOBAO_TEST_DAY, 2, np.where(day == TAOBAO_VALID_DAY, 1, 0)).astype(
-        np.int8
-    )
-    targets = {
-        stage_day: _new_item_rows(data, behaviours, day, stage_day, buy_only=buy_only)
-        for stage_day in (TAOBAO_VALID_DAY, TAOBAO_TEST_DAY)
-    }
-    meta = {
-        "protocol": "time split (UTC+8 days): train < 2017-12-02, valid = 12-02, test = 12-03",
-        "target": "first purchase of a new item"
-        if buy_only
-        else "first interaction with a new item",
-        "negatives_per_positive": NEGATIVES_PER_POSITIVE,
-        "seed": SEED,
-    }
-    split = _parts(
-        name,
-        data,
-        part,
-        valid_target=targets[TAOBAO_VALID_DAY],
-        test_target=targets[TAOBAO_TEST_DAY],
-        behaviours=behaviours,
-        meta=meta,
-    )
-    impressions: dict[str, Impressions] = {
-        "valid": taobao_impressions(split, "valid"),
-        "test": taobao_impressions(split, "test"),
-    }
-    return replace(split, impressions=impressions)
-
-
-def _new_item_rows(
-    data: Interactions, behaviours: ByteArray, day: IntArray, stage_day: int, *, buy_only: bool
-) -> BoolArray:
-    """Rows of `stage_day` that are the first (purchase of / interaction with) an item the user
-    had not interacted with before that day."""
-    n_items = data.n_items
-    before = data.user_ids[day < stage_day] * n_items + data.item_ids[day < stage_day]
-    keys = data.user_ids * n_items + data.item_ids
-    candidate = (day == stage_day) & ~np.isin(keys, before)
-    if buy_only:
-        candidate &= behaviours == TAOBAO_BUY
-    # among candidate rows, keep the earliest row of each (user, item)
-    order = np.lexsort(
-        (np.arange(len(data)), day if data.timestamps is None else data.timestamps, keys)
-    )
-    ordered = order[candidate[order]]
-    ordered_keys = keys[ordered]
-    chosen = np.zeros(len(data), dtype=bool)
-    chosen[ordered[np.r_[True, ordered_keys[1:] != ordered_keys[:-1]]]] = True
-    return chosen
-
-
-def taobao_impressions(split: Split, stage: Stage) -> Impressions:
-    """Clicked rows and sampled shown-not-clicked rows for one stage day (module docstring)."""
-    day_part = split.valid if stage == "valid" else split.test
-    codes = (split.behaviours or {})["valid" if stage == "valid" else "test"]
-    fit = split.fit_data(stage)
-    n_items = split.n_items
-    popularity = np.bincount(fit.item_ids, minlength=n_items).astype(np.float64)
-    keys = day_part.user_ids * n_items + day_part.item_ids
-    bought = np.unique(keys[codes == TAOBAO_BUY])
-    positives = np.unique(keys)
-    rng = np.random.default_rng(SEED + (TAOBAO_VALID_DAY if stage == "valid" else TAOBAO_TEST_DAY))
-    pos_users = positives // n_items
-    users, starts = np.unique(pos_users, return_index=True)
-    ends = np.r_[starts[1:], len(positives)]
-    drawable = np.flatnonzero(popularity > 0)
-    weights = popularity[drawable] / popularity[drawable].sum()
-    neg_users: list[IntArray] = []
-    neg_items: list[IntArray] = []
-    for user, start, end in zip(users.tolist(), starts.tolist(), ends.tolist(), strict=True):
-        own = positives[start:end] % n_items
-        allowed = ~np.isin(drawable, own)
-        wanted = min(NEGATIVES_PER_POSITIVE * len(own), int(allowed.sum()))
-        if wanted == 0:
-            continue
-        p = weights * allowed
-        chosen = rng.choice(drawable, size=wanted, replace=False, p=p / p.sum())
-        neg_users.append(np.full(wanted, user, dtype=np.int64))
-        neg_items.append(np.sort(chosen).astype(np.int64))
-    all_users = np.concatenate([pos_users, *neg_users])
-    all_items = np.concatenate([positives % n_items, *neg_items])
-    click = np.r_[
-        np.ones(len(positives), np.int8), np.zeros(len(all_users) - len(positives), np.int8)
-    ]
-    buy = np.r_[
-        np.isin(positives, bought).astype(np.int8),
-        np.zeros(len(all_users) - len(positives), np.int8),
-    ]
-    order = np.lexsort((all_items, all_users))
-    return Impressions(all_users[order], all_items[order], click[order], buy[order])
-
-
-# --- files -----------------------------------------------------------------------------------
-
-
-def splits_dir(eval_dir: Path | None = None) -> Path:
-    return (eval_dir if eval_dir is not None else Path("var") / "eval") / "splits"
-
-
-def split_path(name: str, eval_dir: Path | None = None) -> Path:
-    if name not in SPLITS:
-        raise invalid(
-            EvaluationError.UNKNOWN_DATASET,
-            f"unknown split {name!r}; known: {', '.join(SPLITS)}",
-        )
-    return splits_dir(eval_dir) / name
-
-
-def _part_table(split: Split, part: str) -> pa.Table:
-    data: Interactions = getattr(split, part)
-    columns: dict[str, Any] = {
-        "user": pa.array(data.user_ids, pa.int64()),
-        "item": pa.array(data.item_ids, pa.int64()),
-        "timestamp": pa.array(
-            data.timestamps if data.timestamps is not None else np.zeros(len(data), np.int64),
-            pa.int64(),
-        ),
-    }
-    if part != "train":
-        columns["target"] = pa.array(getattr(split, f"{part}_target"), pa.bool_())
-    if split.behaviours is not None:
-        columns["behaviour"] = pa.array(split.behaviours[part], pa.int8())
-    return pa.table(columns)
-
-
-def _tables(split: Split) -> dict[str, pa.Table]:
-    train = split.train
-    n_items, n_users = split.n_items, split.n_users
-    categories = (
-        train.item_categories
-        if train.item_categories is not None
-        else np.full(n_items, -1, dtype=np.int64)
-    )
-    tables = {part: _part_table(split, part) for part in ("train", "valid", "test")}
-    tables["items"] = pa.table(
-        {
-            "item": pa.array(np.arange(n_items), pa.int64()),
-            "label": pa.array(train.item_labels or [str(i) for i in range(n_items)], pa.string()),
-            "category": pa.array(categories, pa.int64()),
-        }
-    )
-    tables["users"] = pa.table(
-        {
-            "user": pa.array(np.arange(n_users), pa.int64()),
-            "label": pa.array(train.user_labels or [str(u) for u in range(n_users)], pa.string()),
-        }
-    )
-    for stage, rows in sorted(split.impressions.items()):
-        tables[f"impressions_{stage}"] = pa.table(
-            {
-                "user": pa.array(rows.user_ids, pa.int64()),
-                "item": pa.array(rows.item_ids, pa.int64()),
-                "click": pa.array(rows.click, pa.int8()),
-                "buy": pa.array(rows.buy, pa.int8()),
-            }
-        )
-    return tables
-
-
-def content_hash(tables: dict[str, pa.Table]) -> str:
-    """sha256 over every table's name, column names and values, in a fixed order."""
-    digest = hashlib.sha256()
-    for name in sorted(tables):
-        table = tables[name]
-        digest.update(f"{name}:{','.join(table.column_names)}\n".encode())
-        for column in table.column_names:
-            values = table.column(column)
-            if pa.types.is_string(values.type):
-                digest.update("\x1f".join(values.to_pylist()).encode())
-            else:
-                digest.update(np.ascontiguousarray(values.to_numpy()).tobytes())
-    return digest.hexdigest()
-
-
-def write_split(split: Split, directory: Path) -> Path:
-    """Write the split's files and `meta.json` into `directory` (replacing what is there)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    tables = _tables(split)
-    for name, table in tables.items():
-        partial = directory / f"{name}.parquet.partial"
-        pq.write_table(table, partial, compression="zstd")
-        partial.replace(directory / f"{name}.parquet")
-    meta = {
-        **split.meta,
-        "split": split.name,
-        "format_version": FORMAT_VERSION,
-        "n_users": split.n_users,
-        "n_items": split.n_items,
-        "rows": {name: table.num_rows for name, table in tables.items()},
-        "targets": {"valid": int(split.valid_target.sum()), "test": int(split.test_target.sum())},
-        "tables": sorted(tables),
-        "content_sha256": content_hash(tables),
-    }
-    (directory / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    return directory
-
-
-def prepare_split(
-    name: str, *, eval_dir: Path | None = None, data_root: Path | None = None, force: bool = False
-) -> Path:
-    """Make sure split `name`'s files exist (cutting them from the dataset when missing)."""
-    directory = split_path(name, eval_dir)
-    if force or not (directory / "meta.json").is_file():
-        write_split(build_split(name, load_dataset(SPLITS[name], data_root)), directory)
-    return directory
-
-
-def read_split(directory: Path) -> Split:
-    """Read a split written by `write_split`, checking its content hash."""
-    meta_path = directory / "meta.json"
-    if not meta_path.is_file():
-        raise DomainError(
-            EvaluationError.SPLIT_MISSING,
-            f"no split files in {directory}; make them with prepare_split",
-            ErrorKind.NOT_FOUND,
-            {"path": str(directory)},
-        )
-    meta = json.loads(meta_path.read_text())
-    tables = {name: pq.read_table(directory / f"{name}.parquet") for name in meta["tables"]}
-    if content_hash(tables) != meta["content_sha256"]:
-        raise DomainError(
-            EvaluationError.SPLIT_CORRUPT,
-            f"the files in {directory} do not match meta.json's content hash; re-make the split",
-            ErrorKind.CONFLICT,
-            {"path": str(directory)},
-        )
-    items = tables["items"]
-    n_users, n_items = int(meta["n_users"]), int(meta["n_items"])
-    categories = items.column("category").to_numpy().astype(np.int64)
-    item_labels = items.column("label").to_pylist()
-    user_labels = tables["users"].column("label").to_pylist()
-
-    def part(name: str) -> Interactions:
-        table = tables[name]
-        return Interactions(
-            user_ids=table.column("user").to_numpy().astype(np.int64),
-            item_ids=table.column("item").to_numpy().astype(np.int64),
-            n_users=n_users,
-            n_items=n_items,
-            timestamps=table.column("timestamp").to_numpy().astype(np.int64),
-            item_categories=None if (categories < 0).all() else categories,
-            user_labels=user_labels,
-            item_labels=item_labels,
-        )
-
-    behaviours = None
-    if "behaviour" in tables["train"].column_names:
-        behaviours = {
-            name: tables[name].column("behaviour").to_numpy().astype(np.int8)
-            for name in ("train", "valid", "test")
-        }
-    impressions = {
-        stage: Impressions(
-            *(
-                tables[f"impressions_{stage}"].column(c).to_numpy().astype(t)
-                for c, t in (
-                    ("user", np.int64),
-                    ("item", np.int64),
-                    ("click", np.int8),
-                    ("buy", np.int8),
-                )
-            )
-        )
-        for stage in ("valid", "test")
-        if f"impressions_{stage}" in tables
-    }
-    return Split(
-        name=str(meta["split"]),
-        train=part("train"),
-        valid=part("valid"),
-        test=part("test"),
-        valid_target=tables["valid"].column("target").to_numpy(zero_copy_only=False).astype(bool),
-        test_target=tables["test"].column("target").to_numpy(zero_copy_only=False).astype(bool),
-        behaviours=behaviours,
-        impressions=impressions,
-        meta=meta,
-    )
-
-
-def load_split(name: str, *, eval_dir: Path | None = None, data_root: Path | None = None) -> Split:
-    """The split `name`, from its files (made first when they do not exist yet)."""
-    return read_split(prepare_split(name, eval_dir=eval_dir, data_root=data_root))
+    return cut_parts(name, data, part, meta=meta)
 
 
 def restrict_users(split: Split, users: IntArray) -> Split:

@@ -25,6 +25,11 @@ from xingqu.discovery.retrieval.base import (
     top_k,
 )
 
+ANN_SHARE = 0.25
+"""Lists (k plus the most exclusions of a user in the batch) longer than this share of the
+catalogue are served by the exact product: a graph search gains nothing there and may not
+return that many items."""
+
 
 class ALSRecommender(Recommender):
     """Confidence-weighted implicit ALS (Hu, Koren & Volinsky 2008) via the `implicit` package.
@@ -67,15 +72,15 @@ class ALSRecommender(Recommender):
         if self.factors < 1 or self.iterations < 0:
             raise ValueError("factors must be ≥ 1 and iterations ≥ 0")
         matrix = data.to_csr()
-        model = AlternatingLeastSquares(
-            factors=self.factors,
-            regularization=self.regularization,
-            alpha=self.alpha,
-            iterations=self.iterations,
-            random_state=self.seed,
-            num_threads=self.n_threads,
-        )
         with threadpool_limits(1, "blas"):  # implicit's own threads do the work
+            model = AlternatingLeastSquares(
+                factors=self.factors,
+                regularization=self.regularization,
+                alpha=self.alpha,
+                iterations=self.iterations,
+                random_state=self.seed,
+                num_threads=self.n_threads,
+            )
             model.fit(matrix, show_progress=False)
         self.user_factors_ = np.ascontiguousarray(model.user_factors, dtype=np.float32)
         self.item_factors_ = np.ascontiguousarray(model.item_factors, dtype=np.float32)
@@ -126,21 +131,26 @@ class ALSRecommender(Recommender):
         self.check_fitted()
         if self.index_ is None or k == 0 or len(users) == 0:
             return super().recommend(users, k, exclude=exclude)
-        items = np.full((len(users), k), -1, dtype=np.int64)
-        scores = np.full((len(users), k), -np.inf, dtype=np.float32)
         rows = np.flatnonzero(known_users(users, self.n_users_))
         excluded = _excluded_keys(users[rows], exclude, self.n_items_)
         counts = np.bincount(excluded // self.n_items_, minlength=len(rows))
-        wanted = min(k + int(counts.max(initial=0)), self.n_items_)
+        wanted = k + int(counts.max(initial=0))
+        if wanted > self.n_items_ * ANN_SHARE:  # a long list: the exact product is as fast
+            return super().recommend(users, k, exclude=exclude)
+        items = np.full((len(users), k), -1, dtype=np.int64)
+        scores = np.full((len(users), k), -np.inf, dtype=np.float32)
         short = np.flatnonzero(~known_users(users, self.n_users_))
         if len(rows):
             self.index_.set_ef(max(self.ann_ef, wanted))
             queries = np.hstack(
                 [self.user_factors_[users[rows]], np.zeros((len(rows), 1), dtype=np.float32)]
             )
-            labels, distances = self.index_.knn_query(
-                queries, k=wanted, num_threads=self.n_threads or -1
-            )
+            try:
+                labels, distances = self.index_.knn_query(
+                    queries, k=wanted, num_threads=self.n_threads or -1
+                )
+            except RuntimeError:  # the graph could not produce that many: serve exactly
+                return super().recommend(users, k, exclude=exclude)
             labels = labels.astype(np.int64)
             keys = np.arange(len(rows))[:, None] * self.n_items_ + labels
             valid = ~np.isin(keys, excluded)

@@ -29,7 +29,7 @@ FORMAT_VERSION = 1
 PARAMS_FILE = "params.json"
 ARRAYS_FILE = "arrays.npz"
 _PACKAGE = "xingqu.discovery.retrieval."
-_CHUNK_CELLS = 1 << 23
+CHUNK_CELLS = 1 << 23
 """Dense scores are computed for at most this many user × item cells at a time (32 MiB)."""
 
 
@@ -47,6 +47,9 @@ class Recommender:
 
     _derived: ClassVar[tuple[str, ...]] = ()
     """Public attributes ending in `_` that are rebuilt by `_restore()` rather than saved."""
+
+    n_users_: int  # set by fit: the fitted user and item index spaces
+    n_items_: int
 
     # --- the contract -----------------------------------------------------------------------
 
@@ -70,7 +73,7 @@ class Recommender:
         scores = np.full((len(users), k), -np.inf, dtype=np.float32)
         if k == 0 or len(users) == 0:
             return items, scores
-        step = max(1, _CHUNK_CELLS // max(1, n_items))
+        step = max(1, CHUNK_CELLS // max(1, n_items))
         for start in range(0, len(users), step):
             chunk = users[start : start + step]
             dense = self._scores(chunk)
@@ -163,9 +166,7 @@ class Recommender:
                 arrays[f"{name}.indices"] = csr.indices
                 arrays[f"{name}.indptr"] = csr.indptr
                 state[name] = {"csr": name, "shape": list(csr.shape)}
-            elif value is None or isinstance(value, bool | int | float | str):
-                state[name] = {"value": value}
-            elif isinstance(value, list) and all(isinstance(v, bool | int | float | str) for v in value):
+            elif _plain(value) or (isinstance(value, list) and all(map(_plain, value))):
                 state[name] = {"value": value}
             else:
                 raise TypeError(f"cannot save learned attribute {name} of type {type(value)}")
@@ -198,6 +199,10 @@ class Recommender:
 
     def _restore(self) -> None:
         """Rebuild serving structures from the learned state (after `fit` and `load`)."""
+
+
+def _plain(value: object) -> bool:
+    return value is None or isinstance(value, bool | int | float | str)
 
 
 def resolve_class(qualified: str) -> type[Recommender]:

@@ -85,7 +85,9 @@ def keep_top_per_row(matrix: sparse.csr_matrix, n: int | None) -> sparse.csr_mat
     return out
 
 
-def row_normalise(matrix: sparse.csr_matrix, *, extra: float | FloatArray = 0.0) -> sparse.csr_matrix:
+def row_normalise(
+    matrix: sparse.csr_matrix, *, extra: float | FloatArray = 0.0
+) -> sparse.csr_matrix:
     """Each row divided by (its sum + extra); empty rows stay empty."""
     csr = sparse.csr_matrix(matrix, dtype=np.float32, copy=True)
     totals = np.asarray(csr.sum(axis=1)).ravel() + extra

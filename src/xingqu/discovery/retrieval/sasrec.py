@@ -33,11 +33,15 @@ _NETWORK = "network."
 class SASRecRecommender(Recommender):
     """Causal self-attention over the last `max_length` items (item + learned position
     embeddings, `blocks` pre-norm Transformer blocks with `heads` heads, output tied to the
-    item embeddings). Every position of every user's fitted sequence is a training example for
-    the next item; the loss is the cross-entropy over all items. Adam, `epochs` passes in
-    mini-batches of `batch_size` users (batched by similar length to waste little padding),
-    seeded by `seed`. `recommend` reads the last `max_length` items of each user's fitted
-    history; users without one get the most popular items."""
+    item embeddings). Every step of every user's fitted history is a training example for the
+    next item (long histories are cut into windows of `max_length`); the loss is the
+    cross-entropy over all items. Adam, `epochs` passes in mini-batches of `batch_size` windows
+    (batched by similar length to waste little padding), seeded by `seed`; `n_threads` sets
+    PyTorch's (process-wide) thread count. With `warm_start`, fitting again continues training
+    the current network on the new data (same items) instead of starting over.
+
+    `recommend` reads the last `max_length` items of each user's fitted history; users
+    without one get the most popular items."""
 
     _derived: ClassVar[tuple[str, ...]] = ("network_",)
 
@@ -55,6 +59,7 @@ class SASRecRecommender(Recommender):
         batch_size: int = 256,
         seed: int = 0,
         n_threads: int | None = None,
+        warm_start: bool = False,
         verbose: bool = False,
     ) -> None:
         self.max_length = max_length
@@ -68,6 +73,7 @@ class SASRecRecommender(Recommender):
         self.batch_size = batch_size
         self.seed = seed
         self.n_threads = n_threads
+        self.warm_start = warm_start
         self.verbose = verbose
 
     def fit(self, data: Interactions) -> Self:
@@ -79,8 +85,15 @@ class SASRecRecommender(Recommender):
             raise ValueError("embedding_dim must be a multiple of heads")
         if self.n_threads is not None:
             torch.set_num_threads(self.n_threads)
-        torch.manual_seed(self.seed)
-        rng = np.random.default_rng(self.seed)
+        resume = (
+            self.warm_start
+            and hasattr(self, "network_")
+            and self.n_items_ == data.n_items
+            and hasattr(self, "loss_history_")
+        )
+        done = len(self.loss_history_) if resume else 0
+        torch.manual_seed(self.seed + done)
+        rng = np.random.default_rng(self.seed + done)
         indptr, items, _ = time_ordered(data)
         self.history_indptr_ = indptr
         self.history_items_ = items
@@ -89,28 +102,30 @@ class SASRecRecommender(Recommender):
         )
         self.n_users_ = data.n_users
         self.n_items_ = data.n_items
-        self._restore()
-        network = self.network_
-        # one training row per user with ≥ 2 items: the last max_length + 1 of them
-        trainable = np.flatnonzero(np.diff(indptr) >= 2)
-        rows, index, _ = recent_window(indptr, trainable, self.max_length + 1)
-        lengths = np.bincount(rows, minlength=len(trainable))
-        padded = np.zeros((len(trainable), self.max_length + 1), dtype=np.int64)
-        column = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        padded[rows, column] = items[index] + 1  # 0 is padding; sequences start at column 0
-        optimiser = torch.optim.Adam(
-            network.parameters(),
-            lr=self.learning_rate,
-            betas=(0.9, 0.98),
-            weight_decay=self.weight_decay,
-        )
-        self.loss_history_: list[float] = []
-        for epoch in range(self.epochs):
+        if not resume:
+            self._restore()
+            self._optimiser = torch.optim.Adam(
+                self.network_.parameters(),
+                lr=self.learning_rate,
+                betas=(0.9, 0.98),
+                weight_decay=self.weight_decay,
+            )
+            self.loss_history_: list[float] = []
+        elif not hasattr(self, "_optimiser"):  # loaded from disk: fresh moments
+            self._optimiser = torch.optim.Adam(
+                self.network_.parameters(),
+                lr=self.learning_rate,
+                betas=(0.9, 0.98),
+                weight_decay=self.weight_decay,
+            )
+        network, optimiser = self.network_, self._optimiser
+        padded, lengths = training_windows(indptr, items, self.max_length)
+        for epoch in range(done, done + self.epochs):
             network.train()
             batches = _length_batches(lengths, self.batch_size, rng)
             progress = tqdm(
                 batches,
-                desc=f"SASRec epoch {epoch + 1}/{self.epochs}",
+                desc=f"SASRec epoch {epoch + 1}/{done + self.epochs}",
                 disable=not self.verbose,
                 leave=True,
                 unit="batch",
@@ -127,8 +142,9 @@ class SASRecRecommender(Recommender):
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
                 optimiser.step()
-                total += float(loss) * int(valid.sum())
-                count += int(valid.sum())
+                n_valid = int(valid.sum())
+                total += loss.item() * n_valid
+                count += n_valid
                 progress.set_postfix(loss=f"{total / max(count, 1):.4f}", refresh=False)
             self.loss_history_.append(total / max(count, 1))
         network.eval()
@@ -203,9 +219,7 @@ class _SASRecNetwork(nn.Module):
             batch_first=True,
             norm_first=True,
         )
-        self.encoder = nn.TransformerEncoder(
-            layer, num_layers=blocks, enable_nested_tensor=False
-        )
+        self.encoder = nn.TransformerEncoder(layer, num_layers=blocks, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(dim)
         nn.init.normal_(self.items.weight, std=0.02)
         nn.init.normal_(self.positions.weight, std=0.02)
@@ -220,16 +234,36 @@ class _SASRecNetwork(nn.Module):
         x = self.dropout(x)
         causal = nn.Transformer.generate_square_subsequent_mask(length, device=sequences.device)
         x = self.encoder(x, mask=causal, is_causal=True)
-        return self.norm(x)  # type: ignore[no-any-return]
+        return self.norm(x)
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """(n, dim) → (n, n_items): a score for every real item (padding left out)."""
         return hidden @ self.items.weight[1:].T
 
 
-def _length_batches(
-    lengths: IntArray, batch_size: int, rng: np.random.Generator
-) -> list[IntArray]:
+def training_windows(
+    indptr: IntArray, items: IntArray, max_length: int
+) -> tuple[IntArray, IntArray]:
+    """Every user's history cut into rows of at most max_length + 1 items (item ids + 1, right
+    padded with 0), newest window first, consecutive windows sharing one item: each step
+    "a, then b" of a history is a training target exactly once. Returns (rows, lengths)."""
+    counts = np.diff(indptr)
+    users = np.flatnonzero(counts >= 2)
+    windows = -(-(counts[users] - 1) // max_length)
+    owner = np.repeat(users, windows)
+    back = np.arange(int(windows.sum())) - np.repeat(np.cumsum(windows) - windows, windows)
+    stop = indptr[owner + 1] - back * max_length
+    first = np.maximum(indptr[owner], stop - max_length - 1)
+    lengths = stop - first
+    column = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    padded = np.zeros((len(lengths), max_length + 1), dtype=np.int64)
+    padded[np.repeat(np.arange(len(lengths)), lengths), column] = (
+        items[np.repeat(first, lengths) + column] + 1
+    )
+    return padded, lengths
+
+
+def _length_batches(lengths: IntArray, batch_size: int, rng: np.random.Generator) -> list[IntArray]:
     """Batches of rows of similar length, in random order: sort by length with random ties,
     cut into batches, shuffle the batches."""
     order = np.lexsort((rng.random(len(lengths)), lengths))

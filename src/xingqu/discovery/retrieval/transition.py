@@ -87,9 +87,10 @@ class TransitionRecommender(Recommender):
         covisits = row_normalise(counts + counts.T.tocsr())
         has_covisits = np.diff(covisits.indptr) > 0
         covisit_mass = np.where(has_covisits, self.covisit_share, 0.0).astype(np.float32)
-        explicit = row_normalise(counts, extra=np.float32(self.smoothing)) + sparse.diags(
-            share * covisit_mass
-        ) @ covisits
+        explicit = (
+            row_normalise(counts, extra=float(self.smoothing))
+            + sparse.diags(share * covisit_mass) @ covisits
+        )
         self.transitions_ = keep_top_per_row(explicit, self.neighbours)
         self.popularity_share_ = (share * (1.0 - covisit_mass)).astype(np.float32)
         self.popularity_ = popularity_distribution(data.item_ids, data.n_items, data.values())

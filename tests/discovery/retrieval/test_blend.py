@@ -1,0 +1,120 @@
+"""Fusing channels' candidate lists: rank and score normalisation, quotas, sources."""
+
+from __future__ import annotations
+
+from typing import Self
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from tests.discovery.retrieval.data import two_groups
+from xingqu.discovery.interactions import Interactions
+from xingqu.discovery.retrieval import BlendRecommender, PopularityRecommender
+from xingqu.discovery.retrieval.base import FloatArray, IntArray, Recommender
+
+
+class FixedScores(Recommender):
+    """A fake channel: the same scores for every user (-inf: not proposed)."""
+
+    def __init__(self, *, scores: list[float]) -> None:
+        self.scores = scores
+
+    def fit(self, data: Interactions) -> Self:
+        self.n_users_ = data.n_users
+        self.n_items_ = data.n_items
+        return self
+
+    def _scores(self, users: IntArray) -> FloatArray:
+        row = np.array(self.scores, dtype=np.float32)
+        return np.broadcast_to(row, (len(users), len(row))).copy()
+
+
+NO = -np.inf
+DATA = Interactions(np.array([0]), np.array([0]), n_users=2, n_items=6)
+
+
+def _blend(a: list[float], b: list[float], **params: object) -> BlendRecommender:
+    channels = [("a", FixedScores(scores=a)), ("b", FixedScores(scores=b))]
+    return BlendRecommender(channels=channels, **params).fit(DATA)
+
+
+def test_rank_fusion_adds_each_channels_rank_weights() -> None:
+    # given channel a ranks 0, 1, 2 and channel b ranks 2, 0, 3
+    blend = _blend([3, 2, 1, NO, NO, NO], [2, NO, 3, 1, NO, NO], candidates=3, rank_constant=1.0)
+    # when: a rank r is worth (1 + 1) / (1 + r): 1, 2/3, 1/2
+    items, scores, sources = blend.recommend_with_sources(np.array([0]), 5)
+    # then 0: 1 + 2/3, 2: 1/2 + 1, 1: 2/3, 3: 1/2; item 4 and 5 are nobody's candidates
+    assert items.tolist() == [[0, 2, 1, 3, -1]]
+    np.testing.assert_allclose(scores[0, :4], [5 / 3, 3 / 2, 2 / 3, 1 / 2], rtol=1e-6)
+    assert sources.tolist() == [[0, 1, 0, 1, -1]]
+
+
+def test_score_fusion_scales_each_channels_list_to_zero_one() -> None:
+    # given a scores 0, 1, 2 as 4, 2, 0 and b scores 2, 0, 3 as 10, 5, 0; b weighs triple
+    blend = _blend(
+        [4, 2, 0, NO, NO, NO], [5, NO, 10, 0, NO, NO], fusion="score", weights=[1.0, 3.0]
+    )
+    # when
+    items, scores = blend.recommend(np.array([0]), 4)
+    # then 2: 0 + 3 × 1, 0: 1 + 3 × 0.5, 1: 0.5, 3: 0
+    assert items.tolist() == [[2, 0, 1, 3]]
+    np.testing.assert_allclose(scores, [[3.0, 2.5, 0.5, 0.0]])
+
+
+def test_a_quota_gives_a_weak_channel_its_share_of_the_slots() -> None:
+    # given a strong channel a (0, 1, 2) and a weak channel b (3, 4, 5)
+    a, b = [3, 2, 1, NO, NO, NO], [NO, NO, NO, 3, 2, 1]
+    plain = _blend(a, b, weights=[3.0, 1.0], candidates=3)
+    quota = _blend(a, b, weights=[3.0, 1.0], candidates=3, quotas={"b": 0.5})
+    # when
+    plain_items, _ = plain.recommend(np.array([0, 1]), 2)
+    items, scores, sources = quota.recommend_with_sources(np.array([0, 1]), 2)
+    # then b's best displaces a's second, and the list stays in fused order
+    assert plain_items.tolist() == [[0, 1], [0, 1]]
+    assert items.tolist() == [[0, 3], [0, 3]]
+    assert sources.tolist() == [[0, 1], [0, 1]]
+    np.testing.assert_allclose(scores[0], [3.0, 1.0])
+
+
+def test_exclusions_reach_every_channel() -> None:
+    # given user 0 excludes each channel's best item
+    blend = _blend([3, 2, 1, NO, NO, NO], [NO, NO, NO, 3, 2, 1], quotas={"b": 0.5})
+    exclude = np.zeros((2, 6))
+    exclude[0, [0, 3]] = 1
+    # when
+    items, _ = blend.recommend(np.array([0]), 2, exclude=sparse.csr_matrix(exclude))
+    # then each channel's second best takes its place
+    assert items.tolist() == [[1, 4]]
+
+
+def test_without_refit_the_channels_must_already_be_fitted() -> None:
+    data = two_groups()
+    fitted = PopularityRecommender().fit(data)
+    unfitted = PopularityRecommender()
+    # an unfitted channel is refused
+    with pytest.raises(ValueError, match="channel fresh is not fitted"):
+        BlendRecommender(channels=[("fresh", unfitted)], refit=False).fit(data)
+    # a fitted one is used as it is
+    scores_before = fitted.item_scores_
+    blend = BlendRecommender(channels=[("pop", fitted)], refit=False).fit(data)
+    assert blend.channels_[0] is fitted and fitted.item_scores_ is scores_before
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"channels": []}, "at least one channel"),
+        ({"channels": [("x", PopularityRecommender())] * 2}, "unique"),
+        ({"channels": [("a b", PopularityRecommender())]}, "letters"),
+        ({"channels": [("x", PopularityRecommender())], "weights": [1, 2]}, "one weight"),
+        ({"channels": [("x", PopularityRecommender())], "fusion": "max"}, "fusion"),
+        ({"channels": [("x", PopularityRecommender())], "quotas": {"y": 0.1}}, "unknown"),
+        ({"channels": [("x", PopularityRecommender())], "quotas": {"x": 1.5}}, "shares of k"),
+    ],
+)
+def test_bad_blends_are_refused_at_fit(params: dict[str, object], message: str) -> None:
+    blend = BlendRecommender(**params)
+    with pytest.raises(ValueError, match=message):
+        blend.fit(two_groups())
+    assert not hasattr(blend, "n_items_")
