@@ -1,11 +1,15 @@
 """Multi-channel retrieval: several recommenders' candidate lists fused into one, with quotas.
 
 Each channel proposes its top `candidates` items per user (exclusions already applied). An
-item's fused score is Σ over the channels that propose it of weight × normalised score, where
-the normalisation is by rank, (rank_constant + 1) / (rank_constant + rank) with rank 1 the
-channel's best, or by score, the channel's scores min-max scaled over its list. A quota gives a
-channel at least that share of each user's `k` slots (rounded to the nearest slot) with items it
-proposed, displacing the lowest fused items that no other quota needs.
+item's fused score is Σ over the channels that propose it of weight × normalised strength (see
+`fusion.normalise`: by rank or by min-max scaled score). A quota gives a channel at least that
+share of each user's `k` slots (rounded to the nearest slot) with items it proposed, displacing
+the lowest fused items that no other quota needs.
+
+With `tune`, `fit` first learns the weights: it holds out one interaction per user (see
+`holdout`), fits the channels on the rest, and searches the weights (coordinate ascent over
+`tune_grid`, the first channel fixed at 1) for the best NDCG@10 of the fused lists on the
+held-out items; then it fits the channels on all the data.
 """
 
 from __future__ import annotations
@@ -20,26 +24,27 @@ import numpy.typing as npt
 from scipy import sparse
 
 from xingqu.discovery.interactions import Interactions
+from xingqu.discovery.retrieval import fusion
 from xingqu.discovery.retrieval.base import (
-    CHUNK_CELLS,
     FloatArray,
     IntArray,
     Recommender,
     check_k,
     check_users,
-    mask_excluded,
+    excluded_keys,
     resolve_class,
-    top_k,
 )
+from xingqu.discovery.retrieval.holdout import HOLDOUTS, hold_out
 
 _CHANNELS = "channels"
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-FUSIONS = ("rank", "score")
+_TUNE_K = 10
 
 
 class BlendRecommender(Recommender):
     """Weighted fusion of named channels. With `refit` (the default) `fit` fits every channel
-    on the data; without, the channels must already be fitted on the same item indices."""
+    on the data; without, the channels must already be fitted on the same item indices.
+    `weights_` holds the weights in use (the given ones, or the tuned ones)."""
 
     _derived: ClassVar[tuple[str, ...]] = ("channels_",)
 
@@ -53,6 +58,11 @@ class BlendRecommender(Recommender):
         candidates: int = 100,
         quotas: Mapping[str, float] | None = None,
         refit: bool = True,
+        tune: bool = False,
+        tune_holdout: str = "last",
+        tune_grid: Sequence[float] = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0),
+        tune_users: int = 5000,
+        seed: int = 0,
     ) -> None:
         self.channels = channels
         self.weights = weights
@@ -61,6 +71,11 @@ class BlendRecommender(Recommender):
         self.candidates = candidates
         self.quotas = quotas
         self.refit = refit
+        self.tune = tune
+        self.tune_holdout = tune_holdout
+        self.tune_grid = tune_grid
+        self.tune_users = tune_users
+        self.seed = seed
 
     def _check_params(self) -> None:
         names = [name for name, _ in self.channels]
@@ -70,8 +85,8 @@ class BlendRecommender(Recommender):
             raise ValueError("channel names must be unique and made of letters, digits, - and _")
         if self.weights is not None and len(self.weights) != len(names):
             raise ValueError("one weight per channel")
-        if self.fusion not in FUSIONS:
-            raise ValueError(f"fusion must be one of {FUSIONS}")
+        if self.fusion not in fusion.FUSIONS:
+            raise ValueError(f"fusion must be one of {fusion.FUSIONS}")
         if self.candidates < 1:
             raise ValueError("candidates must be at least 1")
         quotas = dict(self.quotas or {})
@@ -79,24 +94,55 @@ class BlendRecommender(Recommender):
             raise ValueError(f"quotas for unknown channels: {sorted(set(quotas) - set(names))}")
         if any(q < 0 for q in quotas.values()) or sum(quotas.values()) > 1.0 + 1e-9:
             raise ValueError("quotas are shares of k: non-negative, summing to at most 1")
+        if self.tune and (not self.refit or self.tune_holdout not in HOLDOUTS):
+            raise ValueError(f"tuning refits the channels and holds out one of {HOLDOUTS}")
 
     def fit(self, data: Interactions) -> Self:
         self._check_params()
+        given = [1.0] * len(self.channels) if self.weights is None else list(self.weights)
+        weights = [float(w) for w in given]
+        if self.tune:
+            weights, self.tune_ndcg_ = self._tuned_weights(data, weights)
         for name, channel in self.channels:
             if self.refit:
                 channel.fit(data)
             elif getattr(channel, "n_items_", None) != data.n_items:
                 raise ValueError(f"channel {name} is not fitted on these items (refit=False)")
+        self.weights_ = weights
         self.channels_ = [channel for _, channel in self.channels]
         self.n_users_ = data.n_users
         self.n_items_ = data.n_items
         return self
 
-    @property
-    def channel_weights(self) -> FloatArray:
-        if self.weights is None:
-            return np.ones(len(self.channels), dtype=np.float32)
-        return np.asarray(self.weights, dtype=np.float32)
+    def _tuned_weights(
+        self, data: Interactions, start: list[float]
+    ) -> tuple[list[float], float]:
+        rest, users, targets = hold_out(
+            data, self.tune_holdout, seed=self.seed, max_users=self.tune_users
+        )
+        history = rest.to_csr(binary=True)
+        strengths = []
+        for _, channel in self.channels:
+            channel.fit(rest)
+            items, scores = channel.recommend(users, self.candidates, exclude=history)
+            strengths.append((items, fusion.normalise(items, scores, self.fusion, self.rank_constant)))
+
+        def quality(weights: list[float]) -> float:
+            fused = fusion.fuse(strengths, weights, data.n_items)
+            return fusion.ndcg(fusion.top(fused, _TUNE_K)[0], targets, _TUNE_K)
+
+        weights = [1.0, *start[1:]] if start else start
+        best = quality(weights)
+        for _ in range(2):  # two rounds of coordinate ascent
+            for channel in range(1, len(weights)):
+                for value in self.tune_grid:
+                    trial = [*weights[:channel], float(value), *weights[channel + 1 :]]
+                    score = quality(trial)
+                    if score > best + 1e-9:
+                        best, weights = score, trial
+        return weights, best
+
+    # --- serving ----------------------------------------------------------------------------
 
     def recommend(
         self,
@@ -116,82 +162,41 @@ class BlendRecommender(Recommender):
         exclude: sparse.csr_matrix | sparse.csr_array | None = None,
     ) -> tuple[IntArray, FloatArray, IntArray]:
         """As `recommend`, plus for each item the index of the channel that contributed most to
-        it (or filled its quota); -1 on padding."""
+        it (or whose quota it fills); -1 on padding."""
         users = check_users(user_ids)
         check_k(k)
         self.check_fitted()
-        items = np.full((len(users), k), -1, dtype=np.int64)
-        scores = np.full((len(users), k), -np.inf, dtype=np.float32)
-        sources = np.full((len(users), k), -1, dtype=np.int64)
-        if k == 0 or len(users) == 0:
-            return items, scores, sources
-        step = max(1, CHUNK_CELLS // max(1, self.n_items_))
-        for start in range(0, len(users), step):
-            chunk = users[start : start + step]
-            lists = self._channel_lists(chunk, max(k, self.candidates), exclude)
-            fused, best = self._fuse(lists, len(chunk))
-            mask_excluded(fused, chunk, exclude)
-            top, top_scores = top_k(fused, k)
-            rows = np.arange(len(chunk))[:, None]
-            top_sources = np.where(top >= 0, best[rows, np.maximum(top, 0)], -1)
-            if self.quotas:
-                self._apply_quotas(lists, k, fused, top, top_scores, top_sources)
-            window = slice(start, start + step)
-            items[window], scores[window], sources[window] = top, top_scores, top_sources
+        lists = [
+            channel.recommend(users, max(k, self.candidates), exclude=exclude)
+            for channel in self.channels_
+        ]
+        strengths = [
+            (items, fusion.normalise(items, scores, self.fusion, self.rank_constant))
+            for items, scores in lists
+        ]
+        banned = excluded_keys(users, exclude, self.n_items_)  # (for channels that ignore it)
+        fused = fusion.fuse(strengths, self.weights_, self.n_items_, banned=banned)
+        items, scores, sources = fusion.top(fused, k)
+        if self.quotas and k:
+            self._apply_quotas(lists, k, fused, items, scores, sources)
         return items, scores, sources
 
     def _scores(self, users: IntArray) -> FloatArray:
-        fused, _ = self._fuse(self._channel_lists(users, self.candidates, None), len(users))
-        return fused
-
-    def _channel_lists(
-        self, users: IntArray, depth: int, exclude: sparse.csr_matrix | sparse.csr_array | None
-    ) -> list[tuple[IntArray, FloatArray]]:
-        return [channel.recommend(users, depth, exclude=exclude) for channel in self.channels_]
-
-    def _fuse(
-        self, lists: list[tuple[IntArray, FloatArray]], m: int
-    ) -> tuple[FloatArray, npt.NDArray[np.int8]]:
-        """Dense fused scores of m users (-inf where no channel proposes the item) and, per
-        cell, the channel that contributed most."""
-        fused = np.zeros((m, self.n_items_), dtype=np.float32)
-        proposed = np.zeros((m, self.n_items_), dtype=bool)
-        strongest = np.zeros((m, self.n_items_), dtype=np.float32)
-        best = np.full((m, self.n_items_), -1, dtype=np.int8)
-        for index, ((items, scores), weight) in enumerate(
-            zip(lists, self.channel_weights, strict=True)
-        ):
-            contribution = weight * self._normalise(items, scores)
-            rows, cols = np.nonzero(items >= 0)
-            cells = items[rows, cols]
-            value = contribution[rows, cols]
-            fused[rows, cells] += value
-            proposed[rows, cells] = True
-            better = (value > strongest[rows, cells]) | (best[rows, cells] < 0)
-            strongest[rows[better], cells[better]] = value[better]
-            best[rows[better], cells[better]] = index
-        fused[~proposed] = -np.inf
-        return fused, best
-
-    def _normalise(self, items: IntArray, scores: FloatArray) -> FloatArray:
-        real = items >= 0
-        if self.fusion == "rank":
-            rank = np.arange(1, items.shape[1] + 1, dtype=np.float32)[None, :]
-            value = (self.rank_constant + 1.0) / (self.rank_constant + rank)
-            return np.where(real, value, 0.0).astype(np.float32)
-        usable = real & np.isfinite(scores)
-        low = np.min(scores, axis=1, where=usable, initial=np.inf, keepdims=True)
-        high = np.max(scores, axis=1, where=usable, initial=-np.inf, keepdims=True)
-        spread = high > low
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = np.where(spread, (scores - low) / np.where(spread, high - low, 1.0), 1.0)
-        return np.where(usable, value, 0.0).astype(np.float32)
+        lists = [channel.recommend(users, self.candidates) for channel in self.channels_]
+        strengths = [
+            (items, fusion.normalise(items, scores, self.fusion, self.rank_constant))
+            for items, scores in lists
+        ]
+        fused = fusion.fuse(strengths, self.weights_, self.n_items_)
+        dense = np.full((len(users), self.n_items_), -np.inf, dtype=np.float32)
+        dense[fused.rows, fused.items] = fused.scores
+        return dense
 
     def _apply_quotas(
         self,
         lists: list[tuple[IntArray, FloatArray]],
         k: int,
-        fused: FloatArray,
+        fused: fusion.Fused,
         items: IntArray,
         scores: FloatArray,
         sources: IntArray,
@@ -211,50 +216,27 @@ class BlendRecommender(Recommender):
             source = {int(i): int(s) for i, s in zip(items[r], sources[r], strict=True) if i >= 0}
             for channel, need in wanted.items():
                 held = [i for i in chosen if i in proposals[channel][r]]
+                for i in held[:need]:
+                    source[i] = channel
                 missing = need - len(held)
                 if missing <= 0:
-                    for i in held[:need]:
-                        source[i] = channel
                     continue
-                for i in held:
-                    source[i] = channel
-                additions = [
-                    int(i) for i in lists[channel][0][r] if i >= 0 and int(i) not in source
-                ][:missing]
-                for item in additions:
+                additions = [int(i) for i in lists[channel][0][r] if i >= 0 and int(i) not in source]
+                for item in additions[:missing]:
                     if len(chosen) >= k:
-                        victim = self._victim(chosen, source, wanted, proposals, r)
+                        victim = _victim(chosen, source, wanted)
                         if victim is None:
                             break
                         chosen.remove(victim)
                         del source[victim]
                     chosen.append(item)
                     source[item] = channel
-            chosen.sort(key=lambda i: (-float(fused[r, i]), i))
-            items[r] = -1
-            scores[r] = -np.inf
-            sources[r] = -1
-            items[r, : len(chosen)] = chosen
-            scores[r, : len(chosen)] = fused[r, chosen]
-            sources[r, : len(chosen)] = [source[i] for i in chosen]
-
-    @staticmethod
-    def _victim(
-        chosen: list[int],
-        source: dict[int, int],
-        wanted: dict[int, int],
-        proposals: list[list[set[int]]],
-        row: int,
-    ) -> int | None:
-        """The lowest item whose removal leaves every quota met (items are in fused order)."""
-        for item in reversed(chosen):
-            channel = source[item]
-            if channel in wanted:
-                held = sum(1 for i in chosen if source[i] == channel)
-                if held <= wanted[channel]:
-                    continue
-            return item
-        return None
+            values = fused.score_of(r, np.array(chosen, dtype=np.int64))
+            order = np.lexsort((np.array(chosen), -values))
+            items[r], scores[r], sources[r] = -1, -np.inf, -1
+            items[r, : len(chosen)] = np.array(chosen)[order]
+            scores[r, : len(chosen)] = values[order]
+            sources[r, : len(chosen)] = [source[chosen[i]] for i in order]
 
     # --- persistence: channels are saved in sub-folders ------------------------------------
 
@@ -270,6 +252,7 @@ class BlendRecommender(Recommender):
         ]
         params["weights"] = None if self.weights is None else [float(w) for w in self.weights]
         params["quotas"] = None if self.quotas is None else dict(self.quotas)
+        params["tune_grid"] = [float(v) for v in self.tune_grid]
         return params
 
     @classmethod
@@ -294,3 +277,13 @@ class BlendRecommender(Recommender):
             (name, Recommender.load(folder / _CHANNELS / name)) for name, _ in self.channels
         ]
         self.channels_ = [channel for _, channel in self.channels]
+
+
+def _victim(chosen: list[int], source: dict[int, int], wanted: dict[int, int]) -> int | None:
+    """The lowest item whose removal leaves every quota met (`chosen` is in fused order)."""
+    for item in reversed(chosen):
+        channel = source[item]
+        if channel in wanted and sum(1 for i in chosen if source[i] == channel) <= wanted[channel]:
+            continue
+        return item
+    return None
