@@ -40,25 +40,40 @@ def seed(p, clock: ManualClock, rng: random.Random, users: int, rows_per_user: i
     clock.set(START - timedelta(days=1))
     leaves: list[int] = []
     for top in range(6):
-        catalog.create_category(p.uow(), SYSTEM, catalog.CreateCategory(f"t{top}", f"Top {top}", f"顶{top}"))
+        catalog.create_category(
+            p.uow(), SYSTEM, catalog.CreateCategory(f"t{top}", f"Top {top}", f"顶{top}")
+        )
         for sub in range(10):
             leaf = catalog.create_category(
-                p.uow(), SYSTEM, catalog.CreateCategory(f"t{top}.l{sub}", f"Leaf {top}.{sub}", f"叶{top}.{sub}", f"t{top}")
+                p.uow(),
+                SYSTEM,
+                catalog.CreateCategory(
+                    f"t{top}.l{sub}", f"Leaf {top}.{sub}", f"叶{top}.{sub}", f"t{top}"
+                ),
             )
             leaves.append(leaf.id)
 
     def user(name: str, *roles: str) -> Actor:
-        return identity.register_user(p.uow(), identity.RegisterUser(name, name, frozenset(roles)), by=SYSTEM).actor()
+        return identity.register_user(
+            p.uow(), identity.RegisterUser(name, name, frozenset(roles)), by=SYSTEM
+        ).actor()
 
     products_by_leaf: dict[int, list[int]] = {leaf: [] for leaf in leaves}
     for m in range(50):
         owner = user(f"merchant{m}", "merchant")
-        shop = catalog.register_merchant(p.uow(), owner, catalog.RegisterMerchant(f"M{m}", f"Shop {m}")).id
+        shop = catalog.register_merchant(
+            p.uow(), owner, catalog.RegisterMerchant(f"M{m}", f"Shop {m}")
+        ).id
         for _ in range(40):
             leaf = rng.choice(leaves)
-            skus = [SkuSpec(f"s{k}", rng.randint(500, 50_000), rng.randint(1, 100)) for k in range(rng.randint(1, 3))]
+            skus = [
+                SkuSpec(f"s{k}", rng.randint(500, 50_000), rng.randint(1, 100))
+                for k in range(rng.randint(1, 3))
+            ]
             product = catalog.create_product(
-                p.uow(), owner, catalog.CreateProduct(shop, leaf, f"Product {leaf}", f"商品{leaf}", skus)
+                p.uow(),
+                owner,
+                catalog.CreateProduct(shop, leaf, f"Product {leaf}", f"商品{leaf}", skus),
             )
             products_by_leaf[leaf].append(product.id)
             roll = rng.random()
@@ -77,18 +92,31 @@ def seed(p, clock: ManualClock, rng: random.Random, users: int, rows_per_user: i
         for _ in range(20):
             clock.set(START + timedelta(seconds=rng.uniform(0, 29 * 86_400)))
             leaf = rng.choice(homes)
-            pool = products_by_leaf[leaf] or [pid for ids in products_by_leaf.values() for pid in ids]
+            pool = products_by_leaf[leaf] or [
+                pid for ids in products_by_leaf.values() for pid in ids
+            ]
             kind = rng.choice(["video", "video", "video", "live", "post"])
             duration = {"video": rng.randint(8, 300), "live": 3600, "post": 0}[kind]
             try:
                 item = content.publish_content(
                     p.uow(),
                     actor,
-                    content.PublishContent(kind, f"Item {leaf}", f"内容{leaf}", leaf, duration_s=duration, product_ids=rng.sample(pool, min(len(pool), rng.randint(1, 3)))),
+                    content.PublishContent(
+                        kind,
+                        f"Item {leaf}",
+                        f"内容{leaf}",
+                        leaf,
+                        duration_s=duration,
+                        product_ids=rng.sample(pool, min(len(pool), rng.randint(1, 3))),
+                    ),
                 )
             except Exception:  # a delisted product drawn: publish without products
                 item = content.publish_content(
-                    p.uow(), actor, content.PublishContent(kind, f"Item {leaf}", f"内容{leaf}", leaf, duration_s=duration)
+                    p.uow(),
+                    actor,
+                    content.PublishContent(
+                        kind, f"Item {leaf}", f"内容{leaf}", leaf, duration_s=duration
+                    ),
                 )
             content_ids.append((item.id, leaf, duration))
     print(f"content: {len(content_ids)} items, {time.perf_counter() - t0:.0f}s", flush=True)
@@ -101,7 +129,7 @@ def seed(p, clock: ManualClock, rng: random.Random, users: int, rows_per_user: i
     for u in range(users):
         actor = user(f"viewer{u}", "consumer")
         likes = rng.sample(populated, 3)
-        for session in range(4):
+        for _session in range(4):
             clock.set(START + timedelta(seconds=rng.uniform(0, 30 * 86_400 - 60)))
             cmds = []
             while len(cmds) < rows_per_user // 4:
@@ -109,7 +137,9 @@ def seed(p, clock: ManualClock, rng: random.Random, users: int, rows_per_user: i
                 cid, duration = rng.choice(by_leaf[leaf])
                 cmds.append(R("impression", content_id=cid))
                 if rng.random() < 0.5:
-                    cmds.append(R("watch", content_id=cid, value=round(rng.uniform(0, duration), 1)))
+                    cmds.append(
+                        R("watch", content_id=cid, value=round(rng.uniform(0, duration), 1))
+                    )
                 if rng.random() < 0.1:
                     cmds.append(R("like", content_id=cid))
             discovery.record_behaviours(p.uow(), actor, cmds)
@@ -136,7 +166,11 @@ def main() -> None:
     with p.uow(readonly=True) as uow:
         rows = uow.session.scalar(select(func.count()).select_from(BehaviourEvent)) or 0
         viewers = list(uow.session.scalars(select(User.id).where(User.username.like("viewer%"))))
-        items = uow.session.scalar(select(func.count()).select_from(__import__("xingqu.content.models", fromlist=["ContentItem"]).ContentItem))
+        items = uow.session.scalar(
+            select(func.count()).select_from(
+                __import__("xingqu.content.models", fromlist=["ContentItem"]).ContentItem
+            )
+        )
     print(f"behaviour rows: {rows:,}; content items: {items:,}; viewers: {len(viewers):,}")
 
     cache = popularity_cache(p.engine)
@@ -155,12 +189,24 @@ def main() -> None:
         return out
 
     known = timed([Actor(rng.choice(viewers)) for _ in range(args.requests)])
-    newcomers = [identity.register_user(p.uow(), identity.RegisterUser(f"new{i}x{time.time_ns()}", "n", frozenset({"consumer"})), by=SYSTEM).actor() for i in range(50)]
+    newcomers = [
+        identity.register_user(
+            p.uow(),
+            identity.RegisterUser(f"new{i}x{time.time_ns()}", "n", frozenset({"consumer"})),
+            by=SYSTEM,
+        ).actor()
+        for i in range(50)
+    ]
     cold_start = timed(newcomers)
 
     def stats(xs: list[float]) -> dict[str, float]:
         xs = sorted(xs)
-        return {"n": len(xs), "p50_ms": round(statistics.median(xs), 2), "p95_ms": round(xs[int(0.95 * (len(xs) - 1))], 2), "max_ms": round(xs[-1], 2)}
+        return {
+            "n": len(xs),
+            "p50_ms": round(statistics.median(xs), 2),
+            "p95_ms": round(xs[int(0.95 * (len(xs) - 1))], 2),
+            "max_ms": round(xs[-1], 2),
+        }
 
     report = {
         "behaviour_rows": rows,

@@ -27,11 +27,16 @@ from xingqu.trade import services as trade
 
 
 def main(url: str, ack_path: str, seed: int) -> None:
-    platform = build_platform(Settings(data_dir=Path(ack_path).parent / "data", database_url=url, environment="test"))
+    platform = build_platform(
+        Settings(data_dir=Path(ack_path).parent / "data", database_url=url, environment="test")
+    )
     with platform.uow(readonly=True) as uow:
         users = list(uow.session.scalars(select(User).order_by(User.id)))
         sku_ids = list(uow.session.scalars(select(Sku.id).order_by(Sku.id)))
-        owners = {shop_id: owner for shop_id, owner in uow.session.execute(select(Shop.id, Shop.merchant_id))}
+        owners = {
+            shop_id: owner
+            for shop_id, owner in uow.session.execute(select(Shop.id, Shop.merchant_id))
+        }
     buyers = [u.actor() for u in users if u.actor().has(Role.CONSUMER)]
     merchant = next(u.actor() for u in users if u.actor().has(Role.MERCHANT))
     assert owners, "the test creates one shop"
@@ -52,7 +57,10 @@ def main(url: str, ack_path: str, seed: int) -> None:
             order = trade.place_order(
                 platform.uow(),
                 buyer,
-                trade.PlaceOrder(lines=[trade.OrderLineSpec(rng.choice(sku_ids), rng.randint(1, 2))], idempotency_key=key),
+                trade.PlaceOrder(
+                    lines=[trade.OrderLineSpec(rng.choice(sku_ids), rng.randint(1, 2))],
+                    idempotency_key=key,
+                ),
             )
         except DomainError:
             continue  # out of stock: try another SKU
@@ -61,11 +69,17 @@ def main(url: str, ack_path: str, seed: int) -> None:
             trade.cancel_order(platform.uow(), buyer, order.id)
             acknowledge(f"cancelled {order.id}")
             continue
-        payment = trade.pay_order(platform.uow(), buyer, order.id, f"pay-{key}", payments=platform.payments)
+        payment = trade.pay_order(
+            platform.uow(), buyer, order.id, f"pay-{key}", payments=platform.payments
+        )
         acknowledge(f"paid {order.id} {payment.id}")
         if rng.random() < 0.2:
-            refund = aftersales.request_refund(platform.uow(), buyer, order.id, order.total_fen, "changed my mind", f"refund-{key}")
-            aftersales.approve_refund(platform.uow(), merchant, refund.id, payments=platform.payments)
+            refund = aftersales.request_refund(
+                platform.uow(), buyer, order.id, order.total_fen, "changed my mind", f"refund-{key}"
+            )
+            aftersales.approve_refund(
+                platform.uow(), merchant, refund.id, payments=platform.payments
+            )
             acknowledge(f"refunded {order.id} {refund.id}")
         if step % 10 == 0:
             platform.drain_events()

@@ -30,11 +30,15 @@ def _start(url: str, ack: Path, seed: int) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_for_acks(proc: subprocess.Popen[bytes], ack: Path, at_least: int, timeout: float = 90) -> None:
+def _wait_for_acks(
+    proc: subprocess.Popen[bytes], ack: Path, at_least: int, timeout: float = 90
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"workload died: {proc.stderr.read().decode() if proc.stderr else ''}")
+            raise AssertionError(
+                f"workload died: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
         if ack.exists() and len(ack.read_text().splitlines()) >= at_least:
             return
         time.sleep(0.05)
@@ -51,9 +55,14 @@ def _check_books(p: Platform, initial_stock: dict[int, int], ack: Path) -> int:
     status = dict(_rows(p, "SELECT id, status FROM orders"))
     events = Counter(
         (name, str(agg))
-        for name, agg in _rows(p, "SELECT name, aggregate_id FROM outbox_events WHERE aggregate = 'order'")
+        for name, agg in _rows(
+            p, "SELECT name, aggregate_id FROM outbox_events WHERE aggregate = 'order'"
+        )
     )
-    payments = {order_id: (pid, amount) for pid, order_id, amount in _rows(p, "SELECT id, order_id, amount_fen FROM payments")}
+    payments = {
+        order_id: (pid, amount)
+        for pid, order_id, amount in _rows(p, "SELECT id, order_id, amount_fen FROM payments")
+    }
     refunds = dict(_rows(p, "SELECT id, status FROM refund_requests"))
     acked = [line.split() for line in ack.read_text().splitlines() if line.strip()]
     for kind, order_id, *rest in acked:
@@ -75,7 +84,10 @@ def _check_books(p: Platform, initial_stock: dict[int, int], ack: Path) -> int:
         assert events[("trade.order_placed", str(oid))] == 1
         assert (oid in payments) == (st in ("paid", "refunded"))
     reserved = Counter()
-    for sku_id, qty, st in _rows(p, "SELECT l.sku_id, l.quantity, o.status FROM order_lines l JOIN orders o ON o.id = l.order_id"):
+    for sku_id, qty, st in _rows(
+        p,
+        "SELECT l.sku_id, l.quantity, o.status FROM order_lines l JOIN orders o ON o.id = l.order_id",
+    ):
         if st != "cancelled":
             reserved[sku_id] += qty
     stock = dict(_rows(p, "SELECT id, stock FROM skus"))
@@ -87,14 +99,23 @@ def _world(p: Platform) -> dict[int, int]:
     owner, shop_id = factories.merchant(p)
     for _ in range(8):
         factories.consumer(p)
-    skus = [factories.product(p, owner, shop_id, price_fen=1_000 + i, stock=500).skus[0].id for i in range(4)]
+    skus = [
+        factories.product(p, owner, shop_id, price_fen=1_000 + i, stock=500).skus[0].id
+        for i in range(4)
+    ]
     return dict.fromkeys(skus, 500)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def test_sigkill_mid_workload_loses_no_committed_work(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
+)
+def test_sigkill_mid_workload_loses_no_committed_work(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     # given a small marketplace and a buying workload running in another process
-    p: Platform = request.getfixturevalue("platform" if backend == "sqlite" else "postgres_platform")
+    p: Platform = request.getfixturevalue(
+        "platform" if backend == "sqlite" else "postgres_platform"
+    )
     initial_stock = _world(p)
     url = p.settings.resolved_database_url
     ack = tmp_path / "acks.txt"
