@@ -22,6 +22,9 @@ from xingqu.store.uow import UnitOfWork
 
 POPULARITY_WINDOW = timedelta(days=3)
 POPULARITY_TTL_S = 30.0
+# A 3-day window barely moves in minutes: a platform clock that jumps (the simulator) only forces
+# a recompute once it has moved this far from the cached value.
+POPULARITY_MAX_CLOCK_DRIFT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -49,16 +52,18 @@ class Popularity:
 
 class PopularityCache:
     """Recomputes popularity when it is older than `ttl_s` of wall time, or when the platform's
-    clock has moved by more than that (a simulated clock jumps)."""
+    clock has moved by more than `max_clock_drift_s` (a simulated clock jumps)."""
 
     def __init__(
         self,
         *,
         ttl_s: float = POPULARITY_TTL_S,
+        max_clock_drift_s: float = POPULARITY_MAX_CLOCK_DRIFT_S,
         window: timedelta = POPULARITY_WINDOW,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl_s = ttl_s
+        self.max_clock_drift_s = max_clock_drift_s
         self.window = window
         self._monotonic = monotonic
         self._lock = threading.Lock()
@@ -72,7 +77,7 @@ class PopularityCache:
             if (
                 value is None
                 or self._monotonic() - self._computed_at > self.ttl_s
-                or abs((now - value.as_of).total_seconds()) > self.ttl_s
+                or abs((now - value.as_of).total_seconds()) > self.max_clock_drift_s
             ):
                 with read_uow() as uow:
                     counts = DataPort(uow).engagement_counts(since=now - self.window)
