@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from xingqu.aftersales.errors import AftersalesError
 from xingqu.aftersales.models import RefundRequest
 from xingqu.aftersales.rules import RefundStatus
@@ -13,6 +11,7 @@ from xingqu.catalog import services as catalog
 from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import forbidden, invalid, not_found
 from xingqu.shared.paging import Page, PageRequest
+from xingqu.store.paging import fetch_page
 from xingqu.store.uow import UnitOfWork
 
 
@@ -25,10 +24,7 @@ def get_refund(uow: UnitOfWork, actor: Actor, refund_id: int) -> RefundRequest:
         if not (
             actor.is_operator
             or refund.buyer_id == actor.user_id
-            or (
-                actor.has(Role.MERCHANT)
-                and catalog.shop_owner_user_id(uow, refund.shop_id) == actor.user_id
-            )
+            or catalog.owns_shop(uow, actor, refund.shop_id)
         ):
             raise forbidden("this refund request is neither yours nor your shop's")
         return refund
@@ -60,14 +56,4 @@ def list_refunds(
         where.append(RefundRequest.buyer_id == actor.user_id)
     with uow:
         s = uow.session
-        total = s.scalar(select(func.count()).select_from(RefundRequest).where(*where)) or 0
-        items = list(
-            s.scalars(
-                select(RefundRequest)
-                .where(*where)
-                .order_by(RefundRequest.id.desc())
-                .limit(page.limit)
-                .offset(page.offset)
-            )
-        )
-        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, RefundRequest, where, [RefundRequest.id.desc()], page)

@@ -201,8 +201,6 @@ def _require_buyer(actor: Actor, buyer_id: int) -> None:
 
 
 def _require_shop_merchant(uow: UnitOfWork, actor: Actor, refund: RefundRequest) -> None:
-    if actor.is_operator:
-        return
-    actor.require(Role.MERCHANT)
-    if catalog.shop_owner_user_id(uow, refund.shop_id) != actor.user_id:
-        raise forbidden("this refund request belongs to another merchant's shop")
+    catalog.require_shop_access(
+        uow, actor, refund.shop_id, "this refund request belongs to another merchant's shop"
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from xingqu.catalog.errors import CatalogError
 from xingqu.catalog.models import Category, Merchant, Product, ProgrammeTag, Shop, Sku
 from xingqu.catalog.rules import ProductStatus, ShopStatus, is_sellable
 from xingqu.shared.errors import not_found
 from xingqu.shared.paging import Page, PageRequest
+from xingqu.store.paging import fetch_page
 from xingqu.store.uow import UnitOfWork
 
 
@@ -40,17 +41,7 @@ def list_products(
         where.append(Product.status == status)
     with uow:
         s = uow.session
-        total = s.scalar(select(func.count()).select_from(Product).where(*where)) or 0
-        items = list(
-            s.scalars(
-                select(Product)
-                .where(*where)
-                .order_by(Product.id)
-                .limit(page.limit)
-                .offset(page.offset)
-            )
-        )
-        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, Product, where, [Product.id], page)
 
 
 def category_tree(uow: UnitOfWork) -> list[Category]:

@@ -364,6 +364,22 @@ def shop_owner_user_id(uow: UnitOfWork, shop_id: int) -> int:
     return owner
 
 
+def owns_shop(uow: UnitOfWork, actor: Actor, shop_id: int) -> bool:
+    """The actor is the merchant who owns the shop (an operator is not an owner)."""
+    uow.require_active()
+    return actor.has(Role.MERCHANT) and shop_owner_user_id(uow, shop_id) == actor.user_id
+
+
+def require_shop_access(uow: UnitOfWork, actor: Actor, shop_id: int, message: str) -> None:
+    """Operators, or the merchant who owns the shop; anyone else gets `forbidden(message)`."""
+    uow.require_active()
+    if actor.is_operator:
+        return
+    actor.require(Role.MERCHANT)
+    if shop_owner_user_id(uow, shop_id) != actor.user_id:
+        raise forbidden(message)
+
+
 def merchant_of_user(uow: UnitOfWork, user_id: int) -> Merchant | None:
     uow.require_active()
     return uow.session.scalar(select(Merchant).where(Merchant.owner_user_id == user_id))
@@ -382,11 +398,7 @@ def _owned_shop(uow: UnitOfWork, actor: Actor, shop_id: int) -> Shop:
     shop = uow.session.get(Shop, shop_id)
     if shop is None:
         raise not_found(CatalogError.SHOP_NOT_FOUND, "shop", shop_id)
-    if actor.is_operator:
-        return shop
-    actor.require(Role.MERCHANT)
-    if shop_owner_user_id(uow, shop_id) != actor.user_id:
-        raise forbidden("this shop belongs to another merchant")
+    require_shop_access(uow, actor, shop_id, "this shop belongs to another merchant")
     return shop
 
 

@@ -13,6 +13,7 @@ from xingqu.content.models import ContentItem, ContentProduct, Creator, Follow
 from xingqu.content.rules import ContentStatus
 from xingqu.shared.errors import not_found
 from xingqu.shared.paging import Page, PageRequest
+from xingqu.store.paging import fetch_page
 from xingqu.store.uow import UnitOfWork
 
 
@@ -87,17 +88,9 @@ def list_content_by_creator(
         s = uow.session
         if s.get(Creator, creator_id) is None:
             raise not_found(ContentError.CREATOR_NOT_FOUND, "creator", creator_id)
-        total = s.scalar(select(func.count()).select_from(ContentItem).where(*where)) or 0
-        items = list(
-            s.scalars(
-                select(ContentItem)
-                .where(*where)
-                .order_by(ContentItem.published_at.desc(), ContentItem.id.desc())
-                .limit(page.limit)
-                .offset(page.offset)
-            )
+        return fetch_page(
+            s, ContentItem, where, [ContentItem.published_at.desc(), ContentItem.id.desc()], page
         )
-        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 def _follower_count(uow: UnitOfWork, creator_id: int) -> int:

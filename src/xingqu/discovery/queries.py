@@ -12,6 +12,7 @@ from xingqu.discovery.rules import parse_action
 from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import invalid
 from xingqu.shared.paging import Page, PageRequest
+from xingqu.store.paging import fetch_page
 from xingqu.store.uow import UnitOfWork
 
 
@@ -97,14 +98,4 @@ def _page(uow: UnitOfWork, page: PageRequest, where: list[Any]) -> Page[Behaviou
     ev = BehaviourEvent
     with uow:
         s = uow.session
-        total = s.scalar(select(func.count()).select_from(ev).where(*where)) or 0
-        items = list(
-            s.scalars(
-                select(ev)
-                .where(*where)
-                .order_by(ev.occurred_at.desc(), ev.id.desc())
-                .limit(page.limit)
-                .offset(page.offset)
-            )
-        )
-        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, ev, where, [ev.occurred_at.desc(), ev.id.desc()], page)

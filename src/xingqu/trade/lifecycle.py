@@ -55,8 +55,6 @@ def require_buyer(actor: Actor, order: Order) -> None:
 
 
 def require_shop_merchant(uow: UnitOfWork, actor: Actor, order: Order) -> None:
-    if actor.is_operator:
-        return
-    actor.require(Role.MERCHANT)
-    if catalog.shop_owner_user_id(uow, order.shop_id) != actor.user_id:
-        raise forbidden("this order belongs to another merchant's shop")
+    catalog.require_shop_access(
+        uow, actor, order.shop_id, "this order belongs to another merchant's shop"
+    )

@@ -3,13 +3,14 @@ else's order is `shared.forbidden`."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from xingqu.catalog import queries as catalog_queries
 from xingqu.catalog import services as catalog
 from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import forbidden, invalid, not_found
 from xingqu.shared.paging import Page, PageRequest
+from xingqu.store.paging import fetch_page
 from xingqu.store.uow import UnitOfWork
 from xingqu.trade.errors import TradeError
 from xingqu.trade.models import CartLine, Order
@@ -25,10 +26,7 @@ def get_order(uow: UnitOfWork, actor: Actor, order_id: int) -> Order:
         if not (
             actor.is_operator
             or order.buyer_id == actor.user_id
-            or (
-                actor.has(Role.MERCHANT)
-                and catalog.shop_owner_user_id(uow, order.shop_id) == actor.user_id
-            )
+            or catalog.owns_shop(uow, actor, order.shop_id)
         ):
             raise forbidden("this order is neither yours nor your shop's")
         return order
@@ -60,17 +58,7 @@ def list_orders(
         where.append(Order.buyer_id == actor.user_id)
     with uow:
         s = uow.session
-        total = s.scalar(select(func.count()).select_from(Order).where(*where)) or 0
-        items = list(
-            s.scalars(
-                select(Order)
-                .where(*where)
-                .order_by(Order.id.desc())
-                .limit(page.limit)
-                .offset(page.offset)
-            )
-        )
-        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, Order, where, [Order.id.desc()], page)
 
 
 def get_cart(uow: UnitOfWork, actor: Actor) -> list[CartLine]:
