@@ -12,7 +12,7 @@ from xingqu.catalog.models import Category, Merchant, Product, ProgrammeTag, Sho
 from xingqu.catalog.rules import ProductStatus, ShopStatus, is_sellable
 from xingqu.shared.errors import not_found
 from xingqu.shared.paging import Page, PageRequest
-from xingqu.store.paging import fetch_page
+from xingqu.store.paging import count_rows, fetch_page
 from xingqu.store.uow import UnitOfWork
 
 
@@ -136,3 +136,9 @@ def product_categories(uow: UnitOfWork, product_ids: Collection[int]) -> dict[in
         return {}
     rows = uow.session.execute(select(Product.id, Product.category_id).where(Product.id.in_(ids)))
     return {pid: cat for pid, cat in rows}
+
+
+def count_live_products(uow: UnitOfWork) -> int:
+    """Products on sale (runs inside the caller's transaction)."""
+    uow.require_active()
+    return count_rows(uow.session, Product, Product.status == ProductStatus.LIVE)

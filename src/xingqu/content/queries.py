@@ -13,7 +13,7 @@ from xingqu.content.models import ContentItem, ContentProduct, Creator, Follow
 from xingqu.content.rules import ContentStatus
 from xingqu.shared.errors import not_found
 from xingqu.shared.paging import Page, PageRequest
-from xingqu.store.paging import fetch_page
+from xingqu.store.paging import count_rows, fetch_page
 from xingqu.store.uow import UnitOfWork
 
 
@@ -227,3 +227,9 @@ def newest_published(uow: UnitOfWork, *, limit: int) -> list[tuple[int, datetime
         .limit(limit)
     )
     return [(content_id, published_at) for content_id, published_at in rows]
+
+
+def count_published(uow: UnitOfWork) -> int:
+    """Published content items (runs inside the caller's transaction)."""
+    uow.require_active()
+    return count_rows(uow.session, ContentItem, ContentItem.status == ContentStatus.PUBLISHED)

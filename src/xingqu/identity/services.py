@@ -22,6 +22,7 @@ from xingqu.identity.rules import (
 )
 from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import DomainError, ErrorKind, conflict, forbidden, invalid, not_found
+from xingqu.store.paging import count_rows
 from xingqu.store.uow import UnitOfWork
 
 SELF_SERVICE_ROLES = frozenset({Role.CONSUMER, Role.CREATOR, Role.MERCHANT})
@@ -137,6 +138,12 @@ def authenticate(uow: UnitOfWork, token: str) -> Actor:
                 ErrorKind.UNAUTHENTICATED,
             )
         return row[1].actor()
+
+
+def count_users(uow: UnitOfWork) -> int:
+    """All accounts (runs inside the caller's transaction)."""
+    uow.require_active()
+    return count_rows(uow.session, User)
 
 
 def get_user(uow: UnitOfWork, user_id: int) -> User:

@@ -25,3 +25,7 @@ def fetch_page(
         select(model).where(*where).order_by(*order_by).limit(page.limit).offset(page.offset)
     )
     return Page(items=list(rows), total=total, limit=page.limit, offset=page.offset)
+
+
+def count_rows(session: Session, model: type[Any], *where: Any) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*where)) or 0

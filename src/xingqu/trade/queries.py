@@ -3,17 +3,19 @@ else's order is `shared.forbidden`."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
 
 from xingqu.catalog import queries as catalog_queries
 from xingqu.catalog import services as catalog
 from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import forbidden, invalid, not_found
 from xingqu.shared.paging import Page, PageRequest
-from xingqu.store.paging import fetch_page
+from xingqu.store.paging import count_rows, fetch_page
 from xingqu.store.uow import UnitOfWork
 from xingqu.trade.errors import TradeError
-from xingqu.trade.models import CartLine, Order
+from xingqu.trade.models import CartLine, Order, Payment
 from xingqu.trade.rules import OrderStatus
 
 
@@ -71,3 +73,22 @@ def get_cart(uow: UnitOfWork, actor: Actor) -> list[CartLine]:
                 .order_by(CartLine.added_at, CartLine.id)
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTotals:
+    orders: int  # placed, whatever became of them
+    paid_fen: int  # paid, before refunds
+    refunded_fen: int
+
+
+def order_totals(uow: UnitOfWork) -> OrderTotals:
+    """Platform-wide order and payment totals (runs inside the caller's transaction)."""
+    uow.require_active()
+    paid, refunded = uow.session.execute(
+        select(
+            func.coalesce(func.sum(Payment.amount_fen), 0),
+            func.coalesce(func.sum(Payment.refunded_fen), 0),
+        )
+    ).one()
+    return OrderTotals(count_rows(uow.session, Order), int(paid), int(refunded))

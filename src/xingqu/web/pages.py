@@ -15,9 +15,9 @@ from xingqu.bootstrap import Platform
 from xingqu.catalog import queries as catalog
 from xingqu.discovery.feed import FeedItem, feed
 from xingqu.identity import services as identity
+from xingqu.insight.queries import marketplace_figures
 from xingqu.sim.truth import SimTruth, UserTruth
 from xingqu.sim.vocabulary import vocabulary
-from xingqu.web.figures import marketplace_figures
 from xingqu.web.i18n import COOKIE, COOKIE_MAX_AGE_S, LANGUAGES, choose_language, pick, translator
 
 router = APIRouter(include_in_schema=False)

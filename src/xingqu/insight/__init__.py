@@ -1,0 +1,1 @@
+"""Insight: marketplace figures now; quality-GMV and governance metrics and reports next."""
