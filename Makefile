@@ -25,6 +25,11 @@ $(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -e '.[dev]'
 	@touch $@ $(VENV)/.runtime
 
+# CI also installs the optional sequence extra (PyTorch, CPU build) so SASRec is tested.
+$(VENV)/.ci: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e '.[dev,sequence]'
+	@touch $@ $(VENV)/.dev $(VENV)/.runtime
+
 demo: $(VENV)/.runtime
 	$(VENV)/bin/xingqu demo
 
@@ -48,7 +53,7 @@ format: $(VENV)/.dev
 migration: $(VENV)/.dev
 	$(PY) scripts/regen_initial_migration.py
 
-ci: $(VENV)/.dev
+ci: $(VENV)/.ci
 	bash scripts/ensure_services.sh
 	$(MAKE) lint typecheck
 	CI=true $(PY) -m pytest -q -p no:cacheprovider --durations=15
