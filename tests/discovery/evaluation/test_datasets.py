@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.discovery.evaluation.conftest import require_dataset
+from tests.discovery.evaluation.shared_data import require_dataset
 from xingqu.discovery.evaluation import datasets
 from xingqu.discovery.evaluation.errors import DatasetUnavailable, EvaluationError
 from xingqu.shared.errors import DomainError, ErrorKind

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from tests.discovery.evaluation.conftest import require_dataset
+from tests.discovery.evaluation.shared_data import require_dataset
 from tests.discovery.evaluation.test_protocol import FixedLists, leave_one_out_split
 from xingqu.discovery.evaluation import report, split_files
 from xingqu.shared.clock import ManualClock

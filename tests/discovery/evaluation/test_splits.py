@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from tests.discovery.evaluation.conftest import require_dataset
+from tests.discovery.evaluation.shared_data import require_dataset
 from xingqu.discovery.evaluation import split_files, splits
 from xingqu.discovery.evaluation.datasets import TAOBAO_START, Dataset
 from xingqu.discovery.evaluation.errors import EvaluationError

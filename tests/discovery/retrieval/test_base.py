@@ -95,6 +95,6 @@ def test_load_refuses_classes_outside_the_package_and_the_wrong_estimator(
 
 
 def test_get_params_and_repr_show_the_hyper_parameters() -> None:
-    model = TransitionRecommender(order=4, smoothing=2.0)
-    assert model.get_params()["order"] == 4 and model.get_params()["smoothing"] == 2.0
-    assert repr(model).startswith("TransitionRecommender(order=4, skip_decay=0.5,")
+    model = TransitionRecommender(order=2, smoothing=2.0)
+    assert model.get_params()["order"] == 2 and model.get_params()["smoothing"] == 2.0
+    assert repr(model).startswith("TransitionRecommender(order=2, skip_decay=0.6,")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Self
 
 import numpy as np
@@ -10,8 +11,15 @@ from scipy import sparse
 
 from tests.discovery.retrieval.data import two_groups
 from xingqu.discovery.interactions import Interactions
-from xingqu.discovery.retrieval import BlendRecommender, PopularityRecommender
+from xingqu.discovery.retrieval import (
+    BlendRecommender,
+    EASERecommender,
+    PopularityRecommender,
+    TransitionRecommender,
+    fusion,
+)
 from xingqu.discovery.retrieval.base import FloatArray, IntArray, Recommender
+from xingqu.discovery.retrieval.holdout import hold_out
 
 
 class FixedScores(Recommender):
@@ -118,3 +126,62 @@ def test_bad_blends_are_refused_at_fit(params: dict[str, object], message: str) 
     with pytest.raises(ValueError, match=message):
         blend.fit(two_groups())
     assert not hasattr(blend, "n_items_")
+
+
+def test_hold_out_takes_each_users_last_item_and_all_its_repeats() -> None:
+    # given user 0 whose last item, 3, also appears twice before
+    data = two_groups()
+    # when
+    rest, users, items = hold_out(data, "last")
+    # then every user with two distinct items holds out their last one (16 has no history)
+    assert users.tolist() == list(range(16))
+    assert items.tolist() == [3] + [4] * 7 + [11] + [10] * 5 + [1, 7]
+    assert len(data) - len(rest) == 16 + 2  # user 0's earlier 3s leave too
+    held = set(zip(users.tolist(), items.tolist(), strict=True))
+    assert not held & set(zip(rest.user_ids.tolist(), rest.item_ids.tolist(), strict=True))
+
+
+def test_random_hold_out_is_seeded() -> None:
+    data = two_groups()
+    first = hold_out(data, "random", seed=4, max_users=5)
+    again = hold_out(data, "random", seed=4, max_users=5)
+    assert len(first[1]) == 5
+    assert first[1].tolist() == again[1].tolist() and first[2].tolist() == again[2].tolist()
+    with pytest.raises(ValueError, match="holdout must be one of"):
+        hold_out(data, "first")
+
+
+def test_tuning_weights_the_channel_that_predicts_held_out_items() -> None:
+    # given popularity and transitions
+    data = two_groups()
+    channels = [("pop", PopularityRecommender()), ("trans", TransitionRecommender(order=1))]
+    # when the blend tunes both weights over 0, 1 and 4 on each user's last item
+    blend = BlendRecommender(channels=channels, tune=True, tune_grid=(0.0, 1.0, 4.0)).fit(data)
+    # then popularity is dropped, and the blend beats popularity alone on the same hold-out
+    rest, users, targets = hold_out(data, "last")
+    alone = BlendRecommender(channels=[("pop", PopularityRecommender())]).fit(rest)
+    alone_items, _ = alone.recommend(users, 10, exclude=rest.to_csr())
+    assert blend.weights_ == [0.0, 1.0]
+    assert blend.tune_ndcg_ > fusion.ndcg(alone_items, targets, 10)
+    # and the channels end fitted on all the data
+    assert blend.channels_[1].counts_.sum() > TransitionRecommender(order=1).fit(rest).counts_.sum()
+
+
+def test_an_optional_channel_that_refuses_the_data_is_left_out(tmp_path: Path) -> None:
+    # given EASE limited below the catalogue size, beside popularity
+    data = two_groups()
+
+    def channels() -> list[tuple[str, Recommender]]:
+        return [("ease", EASERecommender(max_items=5)), ("pop", PopularityRecommender())]
+
+    # when EASE is optional, the blend runs on popularity alone
+    blend = BlendRecommender(channels=channels(), optional=["ease"]).fit(data)
+    assert blend.active_ == ["pop"] and blend.weights_ == [1.0]
+    assert blend.recommend(np.array([0]), 1)[0].tolist() == [[3]]
+    # and it saves and loads as such
+    blend.save(tmp_path / "blend")
+    loaded = Recommender.load(tmp_path / "blend")
+    assert isinstance(loaded, BlendRecommender) and loaded.active_ == ["pop"]
+    # when it is not optional, its refusal stands
+    with pytest.raises(ValueError, match="max_items=5"):
+        BlendRecommender(channels=channels()).fit(data)

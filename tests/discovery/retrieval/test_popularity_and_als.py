@@ -61,7 +61,7 @@ def test_ann_answers_match_the_exact_product() -> None:
     users = np.arange(data.n_users)
     # when asking for short lists (the graph search's job)
     ann_items, ann_scores = ann.recommend(users, 10, exclude=data.to_csr())
-    exact_items, exact_scores = exact.recommend(users, 10, exclude=data.to_csr())
+    exact_items, _ = exact.recommend(users, 10, exclude=data.to_csr())
     # then the graph finds (nearly) every exact item, with the exact inner products
     assert ann.index_ is not None and exact.index_ is None
     found = np.mean(

@@ -111,13 +111,9 @@ def ranking_report(
     targets: Interactions,
     history: Interactions,
     k_values: Sequence[int] = (10, 20),
-    *,
-    full_ranking: bool = False,
 ) -> dict[str, float]:
     """Mean ranking, beyond-accuracy and discovery metrics of the lists `recommended` (rows
-    aligned with `user_ids`) against `targets`, for users whose fit data was `history`.
-
-    `full_ranking`: the lists rank every item, so `mrr` (no cut-off) is reported too."""
+    aligned with `user_ids`) against `targets`, for users whose fit data was `history`."""
     n_items = targets.n_items
     keys = _target_keys(targets)
     n_relevant = np.bincount(keys // n_items, minlength=targets.n_users)[user_ids]
@@ -151,9 +147,31 @@ def ranking_report(
             report[f"discovery@{k}"] = metrics.discovery_rate(
                 recommended[:, :k], hits[:, :k], user_ids, categories, known, n_categories
             )
-    if full_ranking:
-        report["mrr"] = float(metrics.mrr(hits).mean())
     return report
+
+
+def full_ranking_mrr(
+    model: Recommender,
+    user_ids: IntArray,
+    history: sparse.csr_matrix,
+    targets: Interactions,
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    progress: bool = False,
+) -> float:
+    """MRR without a cut-off: each user's complete ranking is asked for, one batch at a time,
+    and only the reciprocal rank of its first hit is kept (memory: one batch × n_items)."""
+    n_items = targets.n_items
+    keys = _target_keys(targets)
+    total = 0.0
+    with _progress(progress, "ranking (all items)", len(user_ids)) as advance:
+        for start in range(0, len(user_ids), batch_size):
+            users = user_ids[start : start + batch_size]
+            ranked = top_k(model, users, history, n_items, batch_size=len(users))
+            total += float(metrics.mrr(metrics.hit_matrix(ranked, users, keys, n_items)).sum())
+            if advance is not None:
+                advance(len(users))
+    return total / len(user_ids) if len(user_ids) else 0.0
 
 
 def score_pairs(
@@ -229,8 +247,9 @@ def evaluate(
     """Fit `model` on `split.fit_data(stage)` (unless `fit` is false), rank all items for every
     user with a target in the stage, and report metrics and timings.
 
-    `users` restricts the evaluated users (the smoke mode); `full_ranking` asks for complete
-    rankings so that MRR without a cut-off is reported (slow on large catalogues)."""
+    `users` restricts the evaluated users (the smoke mode); `full_ranking` also asks for
+    complete rankings, batch by batch, so that MRR without a cut-off is reported (slow on
+    large catalogues)."""
     if not k_values:
         raise invalid(EvaluationError.INVALID_PROTOCOL, "give at least one k")
     fit_data = split.fit_data(stage)
@@ -245,12 +264,15 @@ def evaluate(
     if users is not None:
         evaluated = np.intersect1d(evaluated, users)
         targets = targets.subset(np.isin(targets.user_ids, evaluated))
-    depth = split.n_items if full_ranking else max(k_values)
     history = fit_data.to_csr(binary=True)
-    recommended = top_k(model, evaluated, history, depth, batch_size=batch_size, progress=progress)
-    report = ranking_report(
-        recommended, evaluated, targets, fit_data, k_values, full_ranking=full_ranking
+    recommended = top_k(
+        model, evaluated, history, max(k_values), batch_size=batch_size, progress=progress
     )
+    report = ranking_report(recommended, evaluated, targets, fit_data, k_values)
+    if full_ranking:
+        report["mrr"] = full_ranking_mrr(
+            model, evaluated, history, targets, batch_size=batch_size, progress=progress
+        )
     impressions = split.impressions.get(stage)
     if impressions is not None:
         if users is not None:

@@ -3,7 +3,8 @@ an `Interactions` and servable online in batches.
 
 Every estimator follows `base.Recommender`: `Model(**hyper_parameters).fit(data)`,
 `recommend(user_ids, k, exclude=...)`, `save(path)` / `Model.load(path)`. `SASRecRecommender`
-needs PyTorch and is imported only when asked for.
+needs PyTorch and is imported only when asked for. `ESTIMATORS` names ready-made estimators
+(factories taking hyper-parameter overrides), `interest_blend` among them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from xingqu.discovery.retrieval.blend import BlendRecommender
 from xingqu.discovery.retrieval.covisitation import CoVisitationRecommender
 from xingqu.discovery.retrieval.ease import EASERecommender
 from xingqu.discovery.retrieval.exploration import CategoryExplorationChannel
+from xingqu.discovery.retrieval.pipelines import ESTIMATORS, interest_blend
 from xingqu.discovery.retrieval.popularity import PopularityRecommender
 from xingqu.discovery.retrieval.transition import TransitionRecommender
 
@@ -30,11 +32,13 @@ __all__ = [
     "CategoryExplorationChannel",
     "CoVisitationRecommender",
     "EASERecommender",
+    "ESTIMATORS",
     "NotFittedError",
     "PopularityRecommender",
     "Recommender",
     "SASRecRecommender",
     "TransitionRecommender",
+    "interest_blend",
 ]
 
 

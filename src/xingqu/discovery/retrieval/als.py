@@ -21,6 +21,7 @@ from xingqu.discovery.retrieval.base import (
     Recommender,
     check_k,
     check_users,
+    excluded_keys,
     known_users,
     top_k,
 )
@@ -132,7 +133,7 @@ class ALSRecommender(Recommender):
         if self.index_ is None or k == 0 or len(users) == 0:
             return super().recommend(users, k, exclude=exclude)
         rows = np.flatnonzero(known_users(users, self.n_users_))
-        excluded = _excluded_keys(users[rows], exclude, self.n_items_)
+        excluded = excluded_keys(users[rows], exclude, self.n_items_)
         counts = np.bincount(excluded // self.n_items_, minlength=len(rows))
         wanted = k + int(counts.max(initial=0))
         if wanted > self.n_items_ * ANN_SHARE:  # a long list: the exact product is as fast
@@ -178,18 +179,3 @@ class ALSRecommender(Recommender):
         cosine = (unit[ids] @ unit.T).astype(np.float32)
         cosine[np.arange(len(ids)), ids] = -np.inf
         return top_k(cosine, k)
-
-
-def _excluded_keys(
-    users: IntArray, exclude: sparse.csr_matrix | sparse.csr_array | None, n_items: int
-) -> IntArray:
-    """Sorted row × n_items + item keys of the excluded items of each of `users` (by row)."""
-    if exclude is None or len(users) == 0:
-        return np.zeros(0, dtype=np.int64)
-    matrix = sparse.csr_matrix(exclude)
-    inside = np.flatnonzero((users >= 0) & (users < matrix.shape[0]))
-    sub = matrix[users[inside]]
-    row_of = np.repeat(inside, np.diff(sub.indptr))
-    cols = sub.indices.astype(np.int64)
-    keep = (sub.data != 0) & (cols < n_items)
-    return np.unique(row_of[keep] * n_items + cols[keep])

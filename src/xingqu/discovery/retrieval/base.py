@@ -5,7 +5,8 @@ its own name), `fit(data) -> self` puts learned state in attributes ending in `_
 `recommend(user_ids, k, exclude=...)` answers for a whole batch of users at once. A model is saved
 as `params.json` (class, hyper-parameters, scalar state) plus `arrays.npz` (arrays and sparse
 matrices); nothing is pickled. Serving structures that can be rebuilt from the learned state
-(an ANN index, a PyTorch module) live in private attributes and are rebuilt by `_restore()`.
+(an ANN index, a PyTorch module) are listed in a class's `_derived`, left out of the files and
+rebuilt by `_restore()`.
 """
 
 from __future__ import annotations
@@ -255,6 +256,21 @@ def mask_excluded(
     cols = rows.indices.astype(np.int64)
     keep = (rows.data != 0) & (cols < scores.shape[1])
     scores[row_of[keep], cols[keep]] = -np.inf
+
+
+def excluded_keys(
+    users: IntArray, exclude: sparse.csr_matrix | sparse.csr_array | None, n_items: int
+) -> IntArray:
+    """Sorted row × n_items + item keys of the excluded items of each of `users` (by row)."""
+    if exclude is None or len(users) == 0:
+        return np.zeros(0, dtype=np.int64)
+    matrix = sparse.csr_matrix(exclude)
+    inside = np.flatnonzero((users >= 0) & (users < matrix.shape[0]))
+    sub = matrix[users[inside]]
+    row_of = np.repeat(inside, np.diff(sub.indptr))
+    cols = sub.indices.astype(np.int64)
+    keep = (sub.data != 0) & (cols < n_items)
+    return np.unique(row_of[keep] * n_items + cols[keep])
 
 
 def top_k(scores: FloatArray, k: int) -> tuple[IntArray, FloatArray]:

@@ -7,9 +7,10 @@ share of each user's `k` slots (rounded to the nearest slot) with items it propo
 the lowest fused items that no other quota needs.
 
 With `tune`, `fit` first learns the weights: it holds out one interaction per user (see
-`holdout`), fits the channels on the rest, and searches the weights (coordinate ascent over
-`tune_grid`, the first channel fixed at 1) for the best NDCG@10 of the fused lists on the
-held-out items; then it fits the channels on all the data.
+`holdout`), fits the channels on the rest, and searches the weights (two rounds of coordinate
+ascent over `tune_grid`, from the given weights) for the best NDCG@10 of the fused lists on
+the held-out items; then it fits the channels on all the data. Hold out what the blend will be
+asked: "last" for next-item serving and leave-one-out benchmarks, "random" for random splits.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ _TUNE_K = 10
 class BlendRecommender(Recommender):
     """Weighted fusion of named channels. With `refit` (the default) `fit` fits every channel
     on the data; without, the channels must already be fitted on the same item indices.
-    `weights_` holds the weights in use (the given ones, or the tuned ones)."""
+    Channels named in `optional` are left out when they refuse the data (EASE above its item
+    limit, exploration without categories). `active_` names the channels in use and
+    `weights_` their weights (the given ones, or the tuned ones)."""
 
     _derived: ClassVar[tuple[str, ...]] = ("channels_",)
 
@@ -62,6 +65,7 @@ class BlendRecommender(Recommender):
         tune_holdout: str = "last",
         tune_grid: Sequence[float] = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0),
         tune_users: int = 5000,
+        optional: Sequence[str] = (),
         seed: int = 0,
     ) -> None:
         self.channels = channels
@@ -75,6 +79,7 @@ class BlendRecommender(Recommender):
         self.tune_holdout = tune_holdout
         self.tune_grid = tune_grid
         self.tune_users = tune_users
+        self.optional = optional
         self.seed = seed
 
     def _check_params(self) -> None:
@@ -94,49 +99,85 @@ class BlendRecommender(Recommender):
             raise ValueError(f"quotas for unknown channels: {sorted(set(quotas) - set(names))}")
         if any(q < 0 for q in quotas.values()) or sum(quotas.values()) > 1.0 + 1e-9:
             raise ValueError("quotas are shares of k: non-negative, summing to at most 1")
+        if set(self.optional) - set(names):
+            raise ValueError(
+                f"optional unknown channels: {sorted(set(self.optional) - set(names))}"
+            )
         if self.tune and (not self.refit or self.tune_holdout not in HOLDOUTS):
             raise ValueError(f"tuning refits the channels and holds out one of {HOLDOUTS}")
 
     def fit(self, data: Interactions) -> Self:
         self._check_params()
         given = [1.0] * len(self.channels) if self.weights is None else list(self.weights)
-        weights = [float(w) for w in given]
+        weights = {name: float(w) for (name, _), w in zip(self.channels, given, strict=True)}
+        active = [name for name, _ in self.channels]
         if self.tune:
-            weights, self.tune_ndcg_ = self._tuned_weights(data, weights)
-        for name, channel in self.channels:
-            if self.refit:
-                channel.fit(data)
-            elif getattr(channel, "n_items_", None) != data.n_items:
+            rest, users, targets = hold_out(
+                data, self.tune_holdout, seed=self.seed, max_users=self.tune_users
+            )
+            active = self._fit_channels(rest, active)
+            tuned, self.tune_ndcg_ = self._tuned_weights(
+                rest, users, targets, active, [weights[name] for name in active]
+            )
+            weights = dict(zip(active, tuned, strict=True))
+        if self.refit:
+            active = self._fit_channels(data, active)
+        for name in active:
+            if getattr(self._channel(name), "n_items_", None) != data.n_items:
                 raise ValueError(f"channel {name} is not fitted on these items (refit=False)")
-        self.weights_ = weights
-        self.channels_ = [channel for _, channel in self.channels]
+        self.active_ = active
+        self.weights_ = [weights[name] for name in active]
+        self.channels_ = [self._channel(name) for name in active]
         self.n_users_ = data.n_users
         self.n_items_ = data.n_items
         return self
 
+    def _channel(self, name: str) -> Recommender:
+        return dict(self.channels)[name]
+
+    def _fit_channels(self, data: Interactions, names: list[str]) -> list[str]:
+        """Fit the named channels; an optional one that refuses the data is left out."""
+        fitted = []
+        for name in names:
+            try:
+                self._channel(name).fit(data)
+            except ValueError:
+                if name not in self.optional:
+                    raise
+                continue
+            fitted.append(name)
+        if not fitted:
+            raise ValueError("every channel of the blend refused the data")
+        return fitted
+
     def _tuned_weights(
-        self, data: Interactions, start: list[float]
+        self,
+        rest: Interactions,
+        users: IntArray,
+        targets: IntArray,
+        names: list[str],
+        start: list[float],
     ) -> tuple[list[float], float]:
-        rest, users, targets = hold_out(
-            data, self.tune_holdout, seed=self.seed, max_users=self.tune_users
-        )
         history = rest.to_csr(binary=True)
         strengths = []
-        for _, channel in self.channels:
-            channel.fit(rest)
-            items, scores = channel.recommend(users, self.candidates, exclude=history)
-            strengths.append((items, fusion.normalise(items, scores, self.fusion, self.rank_constant)))
+        for name in names:
+            items, scores = self._channel(name).recommend(users, self.candidates, exclude=history)
+            strengths.append(
+                (items, fusion.normalise(items, scores, self.fusion, self.rank_constant))
+            )
 
         def quality(weights: list[float]) -> float:
-            fused = fusion.fuse(strengths, weights, data.n_items)
+            fused = fusion.fuse(strengths, weights, rest.n_items)
             return fusion.ndcg(fusion.top(fused, _TUNE_K)[0], targets, _TUNE_K)
 
-        weights = [1.0, *start[1:]] if start else start
+        weights = list(start)
         best = quality(weights)
         for _ in range(2):  # two rounds of coordinate ascent
-            for channel in range(1, len(weights)):
+            for index in range(len(weights)):
                 for value in self.tune_grid:
-                    trial = [*weights[:channel], float(value), *weights[channel + 1 :]]
+                    trial = [*weights[:index], float(value), *weights[index + 1 :]]
+                    if not any(trial):
+                        continue
                     score = quality(trial)
                     if score > best + 1e-9:
                         best, weights = score, trial
@@ -202,11 +243,10 @@ class BlendRecommender(Recommender):
         sources: IntArray,
     ) -> None:
         """Make each quota's channel hold its share of every row, in place."""
-        names = [name for name, _ in self.channels]
         wanted = {
-            names.index(name): int(share * k + 0.5)
+            self.active_.index(name): int(share * k + 0.5)
             for name, share in (self.quotas or {}).items()
-            if int(share * k + 0.5) > 0
+            if name in self.active_ and int(share * k + 0.5) > 0
         }
         proposals = [
             [set(row[row >= 0].tolist()) for row in channel_items] for channel_items, _ in lists
@@ -221,7 +261,9 @@ class BlendRecommender(Recommender):
                 missing = need - len(held)
                 if missing <= 0:
                     continue
-                additions = [int(i) for i in lists[channel][0][r] if i >= 0 and int(i) not in source]
+                additions = [
+                    int(i) for i in lists[channel][0][r] if i >= 0 and int(i) not in source
+                ]
                 for item in additions[:missing]:
                     if len(chosen) >= k:
                         victim = _victim(chosen, source, wanted)
@@ -253,6 +295,7 @@ class BlendRecommender(Recommender):
         params["weights"] = None if self.weights is None else [float(w) for w in self.weights]
         params["quotas"] = None if self.quotas is None else dict(self.quotas)
         params["tune_grid"] = [float(v) for v in self.tune_grid]
+        params["optional"] = list(self.optional)
         return params
 
     @classmethod
@@ -262,10 +305,15 @@ class BlendRecommender(Recommender):
             target = resolve_class(spec["class"])
             sub = folder / _CHANNELS / spec["name"]
             channels.append((spec["name"], target(**target._params_from_json(spec["params"], sub))))
-        return {**params, "channels": channels}
+        return {
+            **params,
+            "channels": channels,
+            "tune_grid": tuple(params["tune_grid"]),
+            "optional": tuple(params["optional"]),
+        }
 
     def _export_state(self, folder: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        for (name, _), channel in zip(self.channels, self.channels_, strict=True):
+        for name, channel in zip(self.active_, self.channels_, strict=True):
             channel.save(folder / _CHANNELS / name)
         return super()._export_state(folder)
 
@@ -274,9 +322,10 @@ class BlendRecommender(Recommender):
     ) -> None:
         super()._import_state(state, arrays, folder)
         self.channels = [
-            (name, Recommender.load(folder / _CHANNELS / name)) for name, _ in self.channels
+            (name, Recommender.load(folder / _CHANNELS / name) if name in self.active_ else channel)
+            for name, channel in self.channels
         ]
-        self.channels_ = [channel for _, channel in self.channels]
+        self.channels_ = [self._channel(name) for name in self.active_]
 
 
 def _victim(chosen: list[int], source: dict[int, int], wanted: dict[int, int]) -> int | None:

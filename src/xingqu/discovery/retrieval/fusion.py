@@ -87,7 +87,13 @@ def fuse(
     keys = rows * n_items + items
     if banned is not None and len(banned):
         keep = ~np.isin(keys, banned)
-        rows, items, values, channels, keys = (a[keep] for a in (rows, items, values, channels, keys))
+        rows, items, values, channels, keys = (
+            rows[keep],
+            items[keep],
+            values[keep],
+            channels[keep],
+            keys[keep],
+        )
     order = np.lexsort((channels, -values, keys))  # by key; strongest contribution first
     keys = keys[order]
     first = np.ones(len(keys), dtype=bool)

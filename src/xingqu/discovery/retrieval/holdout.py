@@ -38,9 +38,9 @@ def hold_out(
     if how == "last":
         position = ends[eligible] - 1
     else:
-        position = starts[eligible] + (rng.random(len(eligible)) * (ends - starts)[eligible]).astype(
-            np.int64
-        )
+        position = starts[eligible] + (
+            rng.random(len(eligible)) * (ends - starts)[eligible]
+        ).astype(np.int64)
     held = data.item_ids[order][position].astype(np.int64)
     held_keys = eligible * data.n_items + held
     keys = data.user_ids.astype(np.int64) * data.n_items + data.item_ids

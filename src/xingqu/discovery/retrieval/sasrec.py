@@ -104,14 +104,8 @@ class SASRecRecommender(Recommender):
         self.n_items_ = data.n_items
         if not resume:
             self._restore()
-            self._optimiser = torch.optim.Adam(
-                self.network_.parameters(),
-                lr=self.learning_rate,
-                betas=(0.9, 0.98),
-                weight_decay=self.weight_decay,
-            )
             self.loss_history_: list[float] = []
-        elif not hasattr(self, "_optimiser"):  # loaded from disk: fresh moments
+        if not resume or not hasattr(self, "_optimiser"):  # (loaded from disk: fresh moments)
             self._optimiser = torch.optim.Adam(
                 self.network_.parameters(),
                 lr=self.learning_rate,

@@ -1,0 +1,84 @@
+"""Named, ready-made estimators: what `xingqu evaluate` and `bench/compare.py` run by name.
+
+Each entry of `ESTIMATORS` is a factory that accepts hyper-parameter overrides as keyword
+arguments. The blends are Xingqu's retrieval pipeline: several channels whose fusion weights
+are tuned on a hold-out of the fit data, so one definition adapts to sequential data (where
+transitions and SASRec lead) and to taste data (where EASE leads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from xingqu.discovery.retrieval.als import ALSRecommender
+from xingqu.discovery.retrieval.base import Recommender
+from xingqu.discovery.retrieval.blend import BlendRecommender
+from xingqu.discovery.retrieval.covisitation import CoVisitationRecommender
+from xingqu.discovery.retrieval.ease import EASERecommender
+from xingqu.discovery.retrieval.exploration import CategoryExplorationChannel
+from xingqu.discovery.retrieval.popularity import PopularityRecommender
+from xingqu.discovery.retrieval.transition import TransitionRecommender
+
+
+def sasrec(**params: Any) -> Recommender:
+    """SASRecRecommender (imports PyTorch only when called)."""
+    from xingqu.discovery.retrieval.sasrec import SASRecRecommender
+
+    return SASRecRecommender(**params)
+
+
+def _has_torch() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def interest_blend(
+    *,
+    sequence_model: bool = True,
+    ease_max_items: int = 20_000,
+    sasrec_epochs: int = 15,
+    **params: Any,
+) -> BlendRecommender:
+    """Transitions + EASE + ALS (+ SASRec when PyTorch is installed and `sequence_model`),
+    weights tuned on each user's last interaction of the fit data. `params` go to the blend
+    (`tune_holdout="random"` for data whose order does not matter, for instance)."""
+    channels: list[tuple[str, Recommender]] = [
+        ("transition", TransitionRecommender()),
+        ("ease", EASERecommender(regularization=200.0, max_items=ease_max_items)),
+        ("als", ALSRecommender(factors=32, alpha=2.0)),
+    ]
+    if sequence_model and _has_torch():
+        # warm start: the tuning fit trains it on the hold-out's rest, the final fit goes on
+        # from there with all the data (2 × sasrec_epochs in all, not twice from scratch)
+        channels.append(
+            (
+                "sasrec",
+                sasrec(epochs=sasrec_epochs, learning_rate=3e-3, dropout=0.3, warm_start=True),
+            )
+        )
+    settings: dict[str, Any] = {"channels": channels, "tune": True, "optional": ["ease"], **params}
+    return BlendRecommender(**settings)
+
+
+def taste_blend(**params: Any) -> BlendRecommender:
+    """`interest_blend` for data whose order carries no signal (random splits): no sequence
+    model, weights tuned on a random held-out interaction per user."""
+    settings: dict[str, Any] = {"sequence_model": False, "tune_holdout": "random", **params}
+    return interest_blend(**settings)
+
+
+ESTIMATORS: dict[str, Callable[..., Recommender]] = {
+    "popularity": PopularityRecommender,
+    "als": ALSRecommender,
+    "covisitation": CoVisitationRecommender,
+    "ease": EASERecommender,
+    "transition": TransitionRecommender,
+    "sasrec": sasrec,
+    "exploration": CategoryExplorationChannel,
+    "blend": interest_blend,
+    "blend-taste": taste_blend,
+}
