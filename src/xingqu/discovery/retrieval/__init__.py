@@ -26,13 +26,13 @@ if TYPE_CHECKING:
     from xingqu.discovery.retrieval.sasrec import SASRecRecommender
 
 __all__ = [
+    "ESTIMATORS",
     "ALSRecommender",
     "BlendRecommender",
     "CategoryBandit",
     "CategoryExplorationChannel",
     "CoVisitationRecommender",
     "EASERecommender",
-    "ESTIMATORS",
     "NotFittedError",
     "PopularityRecommender",
     "Recommender",
