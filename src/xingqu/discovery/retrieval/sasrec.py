@@ -18,7 +18,7 @@ try:
     import torch
     from torch import nn
 except ImportError as exc:  # pragma: no cover - exercised only without torch
-    raise ImportError(
+    raise ModuleNotFoundError(  # a ModuleNotFoundError, so pytest.importorskip skips
         "SASRecRecommender needs PyTorch: pip install 'xingqu[sequence]' "
         "(or torch==2.13.0 for the CPU build)"
     ) from exc
