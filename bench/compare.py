@@ -309,8 +309,35 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     results: list[dict[str, Any]] = []
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = out_dir / f"{split.name}-{args.stage}{'-smoke' if args.smoke else ''}-{stamp}.json"
+
+    def save(comparison: dict[str, Any] | None) -> None:
+        """Written after every system, so a run cut short keeps what it measured."""
+        payload = {
+            "split": split.name,
+            "split_sha256": split.meta.get("content_sha256"),
+            "protocol": split.meta.get("protocol"),
+            "stage": args.stage,
+            "smoke": args.smoke,
+            "users": n_users,
+            "command": " ".join(sys.argv),
+            "machine": {
+                "python": platform.python_version(),
+                "processor": platform.processor(),
+                "cpus": os.cpu_count(),
+            },
+            "created": stamp,
+            "seconds": round(time.perf_counter() - started, 1),
+            "comparison": comparison,
+            "results": results,
+        }
+        path.write_text(json.dumps(payload, indent=2, default=float) + "\n")
+
     for name, factory in systems.items():
-        params = settings.get(name, settings.get(name.removeprefix("xingqu-"), {}))
+        params = settings.get(name, {})  # Xingqu's are set as --set xingqu-als.factors=...
         console.print(f"[bold]{name}[/] on {split.name} ({args.stage}) …")
         try:
             results.append(run_system(name, factory, split, args, params, k_values))
@@ -325,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
                     "evaluate_seconds": 0.0,
                 }
             )
+        save(None)
 
     title = f"{split.name} — {args.stage}, {split.meta.get('protocol', '')}, full ranking, seen items excluded"
     console.print(table(results, title))
@@ -339,29 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Xingqu best / best peer on {args.metric}: {comparison['xingqu']} {comparison['xingqu_value']:.4f}"
             f" / {comparison['peer']} {comparison['peer_value']:.4f} = {shown}"
         )
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = out_dir / f"{split.name}-{args.stage}{'-smoke' if args.smoke else ''}-{stamp}.json"
-    payload = {
-        "split": split.name,
-        "split_sha256": split.meta.get("content_sha256"),
-        "protocol": split.meta.get("protocol"),
-        "stage": args.stage,
-        "smoke": args.smoke,
-        "users": n_users,
-        "command": " ".join(sys.argv),
-        "machine": {
-            "python": platform.python_version(),
-            "processor": platform.processor(),
-            "cpus": os.cpu_count(),
-        },
-        "created": stamp,
-        "seconds": round(time.perf_counter() - started, 1),
-        "comparison": comparison,
-        "results": results,
-    }
-    path.write_text(json.dumps(payload, indent=2, default=float) + "\n")
+    save(comparison)
     console.print(f"wrote {path}")
     return 1 if any("error" in r for r in results) else 0
 
