@@ -4,7 +4,7 @@ usage:
   python bench/compare.py --dataset beauty|sports|ml100k|taobao|taobao-buy
       [--models popularity,transition,als,bpr,recbole-bpr,recbole-lightgcn,recbole-sasrec,
                 recbole-gru4rec]   (default: the in-process peers)
-      [--xingqu auto|none] [--stage test|valid] [--k 10,20] [--metric ndcg@10]
+      [--xingqu auto|none|NAME,...] [--stage test|valid] [--k 10,20] [--metric ndcg@10]
       [--epochs 1] [--early-stopping] [--smoke] [--users N] [--full-ranking]
       [--eval-dir var/eval] [--out bench/results] [--set als.factors=128 ...]
 

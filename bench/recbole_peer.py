@@ -85,6 +85,9 @@ def config_for(job: dict[str, Any], workdir: Path) -> Config:
         "worker": 0,
     }
     if sequential:
+        # without this alias RecBole numbers the tokens of item_id_list on their own, so the
+        # input items and the predicted items would not share one vocabulary
+        settings["alias_of_item_id"] = ["item_id_list"]
         settings["loss_type"] = "CE"
         settings["train_neg_sample_args"] = None
     settings.update(job.get("params", {}))

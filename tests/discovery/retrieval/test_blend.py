@@ -185,3 +185,26 @@ def test_an_optional_channel_that_refuses_the_data_is_left_out(tmp_path: Path) -
     # when it is not optional, its refusal stands
     with pytest.raises(ValueError, match="max_items=5"):
         BlendRecommender(channels=channels()).fit(data)
+
+
+def test_every_named_estimator_builds_without_arguments() -> None:
+    from xingqu.discovery.retrieval import ESTIMATORS
+
+    for name, factory in ESTIMATORS.items():
+        if name == "sasrec":
+            pytest.importorskip("torch")
+        assert isinstance(factory(), Recommender), name
+
+
+def test_the_taste_blend_fits_and_serves_the_known_answer() -> None:
+    from xingqu.discovery.retrieval import ESTIMATORS
+
+    # given the two groups, and ALS small enough for them
+    data = two_groups()
+    blend = ESTIMATORS["blend-taste"]()
+    blend.channels[2][1].factors = 2
+    # when
+    items, _ = blend.fit(data).recommend(np.array([14, 15]), 3, exclude=data.to_csr())
+    # then group A's user gets group A's items, group B's user group B's
+    assert set(items[0].tolist()) <= {2, 3, 4, 5} and set(items[1].tolist()) <= {8, 9, 10, 11}
+    assert isinstance(blend, BlendRecommender) and blend.active_ == ["transition", "ease", "als"]
