@@ -29,7 +29,8 @@ FloatArray = npt.NDArray[np.float32]
 def top_k_of(
     scores: npt.NDArray[Any], k: int, exclude: sparse.csr_matrix | None
 ) -> tuple[IntArray, FloatArray]:
-    """Row-wise top `k` of a dense score block, excluded entries removed, -1 padded."""
+    """Row-wise top `k` of a dense score block, excluded entries removed, -1 padded.
+    `exclude` rows are aligned with the block's rows (see `rows_of`)."""
     scores = np.array(scores, dtype=np.float32)
     if exclude is not None:
         rows, cols = exclude.nonzero()
@@ -53,6 +54,12 @@ def top_k_of(
     return out_items, out_scores
 
 
+def rows_of(exclude: sparse.csr_matrix | None, user_ids: IntArray) -> sparse.csr_matrix | None:
+    """The rows of `exclude` (indexed by user id, the protocol's convention) for `user_ids`,
+    in batch order."""
+    return None if exclude is None else sparse.csr_matrix(exclude)[user_ids]
+
+
 class PopularityPeer:
     def fit(self, data: Interactions) -> PopularityPeer:
         self.n_items_ = data.n_items
@@ -62,7 +69,7 @@ class PopularityPeer:
     def recommend(
         self, user_ids: IntArray, k: int, *, exclude: sparse.csr_matrix | None = None
     ) -> tuple[IntArray, FloatArray]:
-        return top_k_of(np.tile(self.counts_, (len(user_ids), 1)), k, exclude)
+        return top_k_of(np.tile(self.counts_, (len(user_ids), 1)), k, rows_of(exclude, user_ids))
 
     def score(self, user_ids: IntArray, item_ids: IntArray) -> FloatArray:
         return self.counts_[item_ids]
@@ -101,7 +108,7 @@ class TransitionPeer:
     def recommend(
         self, user_ids: IntArray, k: int, *, exclude: sparse.csr_matrix | None = None
     ) -> tuple[IntArray, FloatArray]:
-        return top_k_of(self._rows(user_ids), k, exclude)
+        return top_k_of(self._rows(user_ids), k, rows_of(exclude, user_ids))
 
     def score(self, user_ids: IntArray, item_ids: IntArray) -> FloatArray:
         last = self.last_item_[user_ids]
@@ -128,7 +135,7 @@ class _ImplicitPeer:
         self, user_ids: IntArray, k: int, *, exclude: sparse.csr_matrix | None = None
     ) -> tuple[IntArray, FloatArray]:
         rows = (
-            exclude
+            rows_of(exclude, user_ids)
             if exclude is not None
             else sparse.csr_matrix((len(user_ids), self.n_items_), dtype=np.float32)
         )

@@ -51,7 +51,8 @@ class FixedLists:
     ) -> tuple[Any, Any]:
         items = np.full((len(user_ids), k), -1, dtype=np.int64)
         for row, user in enumerate(user_ids.tolist()):
-            banned = set(exclude[row].indices.tolist()) if exclude is not None else set()
+            # (exclude rows are indexed by user id, not by position in the batch)
+            banned = set(exclude[user].indices.tolist()) if exclude is not None else set()
             self.excluded[user] = sorted(banned)
             kept = [i for i in self.lists[user] if i not in banned][:k]
             items[row, : len(kept)] = kept
@@ -136,6 +137,23 @@ def test_batches_give_the_same_lists_as_one_batch() -> None:
     one = protocol.top_k(model, users, history, 3, batch_size=3)
     many = protocol.top_k(model, users, history, 3, batch_size=1)
     assert one.tolist() == many.tolist() == [[3, 4, 5], [5, 2, 3], [1, 4, 5]]
+
+
+def test_a_real_estimator_never_gets_back_seen_items_in_later_batches() -> None:
+    # given popularity fitted on the test stage's fit data (regression: the exclusion rows
+    # were once passed in batch order, so batches after the first excluded the wrong rows)
+    from xingqu.discovery.retrieval import PopularityRecommender
+
+    split = leave_one_out_split()
+    fit_data = split.fit_data("test")
+    history = fit_data.to_csr(binary=True)
+    model = PopularityRecommender().fit(fit_data)
+    # when ranked one user per batch
+    lists = protocol.top_k(model, np.array([2, 1, 0]), history, 3, batch_size=1)
+    # then no list holds an item of its own user's history
+    for row, user in enumerate([2, 1, 0]):
+        seen = set(history[user].indices.tolist())
+        assert seen and not seen & set(lists[row].tolist())
 
 
 def test_full_ranking_reports_mrr_without_cut_off() -> None:

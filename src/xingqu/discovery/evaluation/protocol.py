@@ -41,7 +41,9 @@ class Recommender(Protocol):
 
     def recommend(
         self, user_ids: IntArray, k: int, *, exclude: sparse.csr_matrix | None = None
-    ) -> tuple[IntArray, npt.NDArray[Any]]: ...
+    ) -> tuple[IntArray, npt.NDArray[Any]]:
+        """Top `k` per user; `exclude` is users × items with rows indexed by user id."""
+        ...
 
 
 @runtime_checkable
@@ -81,14 +83,16 @@ def top_k(
     progress: bool = False,
 ) -> IntArray:
     """Each user's top `k` items (rows aligned with `user_ids`, -1 pads), excluding the items
-    of the user's row in `history`, asked from the model `batch_size` users at a time."""
+    of the user's row in `history`, asked from the model `batch_size` users at a time. The
+    model gets the whole `history` as `exclude`: its rows are indexed by user id, the
+    convention of every estimator here (`xingqu.discovery.retrieval.base.Recommender`)."""
     if k < 1 or batch_size < 1:
         raise invalid(EvaluationError.INVALID_PROTOCOL, "k and batch_size must be positive")
     out = np.full((len(user_ids), k), -1, dtype=np.int64)
     with _progress(progress, f"ranking (top {k})", len(user_ids)) as advance:
         for start in range(0, len(user_ids), batch_size):
             users = user_ids[start : start + batch_size]
-            items, _ = model.recommend(users, k, exclude=history[users])
+            items, _ = model.recommend(users, k, exclude=history)
             items = np.asarray(items)
             if items.shape != (len(users), k):
                 raise invalid(
