@@ -71,7 +71,7 @@ def create_app(platform: Platform, *, drain_in_background: bool = True) -> FastA
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    from xingqu.web.pages import router as pages
+    from xingqu.web import install_web
 
-    app.include_router(pages)
+    install_web(app)
     return app

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xingqu.shared.errors import DomainError, ErrorKind
@@ -29,7 +29,11 @@ def error_body(code: str, message: str, details: object = None) -> dict[str, obj
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        page = getattr(request.app.state, "render_domain_error", None)
+        if page is not None and not request.url.path.startswith("/api/"):
+            rendered: Response = page(request, exc)  # the web pages' own error page
+            return rendered
         headers = {"WWW-Authenticate": "Bearer"} if exc.kind == ErrorKind.UNAUTHENTICATED else None
         return JSONResponse(
             error_body(str(exc.code), exc.message, exc.details),

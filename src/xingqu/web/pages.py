@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from xingqu.api.deps import PlatformDep
 from xingqu.bootstrap import Platform
@@ -18,13 +16,12 @@ from xingqu.identity import services as identity
 from xingqu.insight.queries import marketplace_figures
 from xingqu.sim.truth import SimTruth, UserTruth
 from xingqu.sim.vocabulary import vocabulary
-from xingqu.web.i18n import COOKIE, COOKIE_MAX_AGE_S, LANGUAGES, choose_language, pick, translator
+from xingqu.web.rendering import render
+from xingqu.web.session import MaybeActor
 
 router = APIRouter(include_in_schema=False)
 
-_HERE = Path(__file__).parent
-_STATIC = _HERE / "static"
-templates = Jinja2Templates(directory=_HERE / "templates")
+_STATIC = Path(__file__).parent / "static"
 
 DEMO_USERS = 30
 FEED_LIMIT = 20
@@ -75,13 +72,14 @@ class Card:
 
 
 @router.get("/", response_class=HTMLResponse)
-def landing(request: Request, platform: PlatformDep) -> Response:
+def landing(request: Request, platform: PlatformDep, actor: MaybeActor) -> Response:
     """What Xingqu is, live figures and (in demo mode) the demo consumers."""
     truth = _truth(platform.settings.data_dir) if platform.settings.demo_mode else None
     demo_users = _demo_users(truth) if truth is not None else []
-    return _page(
+    return render(
         request,
         "landing.html",
+        actor=actor,
         figures=marketplace_figures(platform.uow(readonly=True)),
         demo_mode=platform.settings.demo_mode,
         demo_users=demo_users,
@@ -89,7 +87,7 @@ def landing(request: Request, platform: PlatformDep) -> Response:
 
 
 @router.get("/demo/feed/{user_id}", response_class=HTMLResponse)
-def demo_feed(user_id: int, request: Request, platform: PlatformDep) -> Response:
+def demo_feed(user_id: int, request: Request, platform: PlatformDep, actor: MaybeActor) -> Response:
     """A simulated consumer's next feed page, served (and logged) by the real feed. Demo mode only."""
     if not platform.settings.demo_mode:
         raise HTTPException(status_code=404, detail="the demo feed exists only in demo mode")
@@ -98,9 +96,10 @@ def demo_feed(user_id: int, request: Request, platform: PlatformDep) -> Response
     labels = _category_labels(platform)
     truth = _truth(platform.settings.data_dir)
     known = next((u for u in truth.users if u.user_id == user_id), None) if truth else None
-    return _page(
+    return render(
         request,
         "feed.html",
+        actor=actor,
         user=user,
         request_id=page.request_id,
         cards=[_card(item, labels) for item in page.items],
@@ -117,30 +116,6 @@ def static_file(name: str) -> FileResponse:
 
 
 # --- rendering -----------------------------------------------------------------------------------
-
-
-def _page(request: Request, template: str, **context: Any) -> Response:
-    lang, remember = choose_language(request)
-    other = next(code for code in LANGUAGES if code != lang)
-    response = templates.TemplateResponse(
-        request,
-        template,
-        {
-            "lang": lang,
-            "t": translator(lang),
-            "pick": lambda en, zh: pick(lang, en, zh),
-            "switch_url": f"{request.url.path}?lang={other}",
-            "yuan": _yuan,
-            **context,
-        },
-    )
-    if remember:
-        response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE_S, samesite="lax", httponly=True)
-    return response
-
-
-def _yuan(fen: int) -> str:
-    return f"¥{fen // 100:,}.{fen % 100:02d}"
 
 
 def _duration(kind: str, seconds: int) -> str:
