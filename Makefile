@@ -55,6 +55,7 @@ migration: $(VENV)/.dev
 
 ci: $(VENV)/.ci
 	bash scripts/ensure_services.sh
+	bash scripts/ensure_browser.sh
 	$(MAKE) lint typecheck
 	CI=true $(PY) -m pytest -q -p no:cacheprovider --durations=15
 
