@@ -1,7 +1,7 @@
 import re
 
 from xingqu.sim.vocabulary import vocabulary
-from xingqu.sim.world import RURAL_TAG, WorldSize, generate_world, shelf_price
+from xingqu.sim.world import RURAL_TAG, WorldSize, companion_leaves, generate_world, shelf_price
 
 SMALL = WorldSize(users=300, merchants=20, products=400, creators=30, content=600)
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -89,3 +89,17 @@ def test_shelf_prices_look_like_shop_prices() -> None:
         990,
         190,
     ]
+
+
+def test_latent_interests_mostly_follow_cross_category_taste() -> None:
+    # given a world and the fixed companion table of its vocabulary
+    plan = generate_world(SMALL, 5)
+    companions = companion_leaves(vocabulary())
+    # then every leaf has companions outside its own top category
+    for leaf, others in companions.items():
+        assert len(others) == 2 and all(o.split(".")[0] != leaf.split(".")[0] for o in others)
+    # and most latent interests are companions of the user's explicit ones (the learnable part)
+    latent = [(u, code) for u in plan.users for code in u.latent]
+    linked = sum(1 for u, code in latent if any(code in companions[e] for e in u.explicit))
+    assert len(latent) > 100
+    assert 0.6 < linked / len(latent) < 0.95

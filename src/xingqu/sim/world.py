@@ -20,6 +20,10 @@ RURAL_TAG_DESCRIPTION = (
 )
 
 CONTENT_KINDS = ("video", "live", "post")
+COMPANIONS = 2
+"""Companion leaves per leaf (see `companion_leaves`)."""
+COMPANION_SHARE = 0.8
+"""The chance that each latent interest is a companion of an explicit one (else any leaf)."""
 # How popular each top category is as an *explicit* interest (what people would search for).
 TOP_POPULARITY = {
     "beauty": 1.4,
@@ -426,8 +430,22 @@ def _duration(rng: random.Random, kind: str) -> int:
 # --- consumers ---------------------------------------------------------------------------------
 
 
+def companion_leaves(vocab: Vocabulary) -> dict[str, tuple[str, ...]]:
+    """Taste that spans categories: for each leaf, the leaves of other top categories that people
+    who like it are likely to like too without knowing it (fixed for the vocabulary). This is
+    the cross-user structure a discovery engine can learn (category co-affinity): a person's
+    latent interests are mostly companions of their explicit ones."""
+    out: dict[str, tuple[str, ...]] = {}
+    for leaf in vocab.leaves:
+        rng = random.Random(f"companions-{leaf.code}")
+        elsewhere = [other.code for other in vocab.leaves if other.top_code != leaf.top_code]
+        out[leaf.code] = tuple(sorted(rng.sample(elsewhere, k=min(COMPANIONS, len(elsewhere)))))
+    return out
+
+
 def _users(rng: random.Random, vocab: Vocabulary, count: int) -> list[UserPlan]:
     tops = [t.code for t in vocab.tops]
+    companions = companion_leaves(vocab)
     popularity = [TOP_POPULARITY[t] for t in tops]
     out: list[UserPlan] = []
     for key in range(count):
@@ -444,7 +462,15 @@ def _users(rng: random.Random, vocab: Vocabulary, count: int) -> list[UserPlan]:
         latent: list[str] = []
         if rng.random() < 0.75:
             others = [leaf.code for leaf in vocab.leaves if leaf.top_code not in explicit_tops]
-            latent = rng.sample(others, k=rng.randint(1, 2))
+            likely = sorted(
+                {c for e in explicit for c in companions[e]}
+                - {leaf.code for top in explicit_tops for leaf in vocab.leaves_of(top)}
+            )
+            for _ in range(rng.randint(1, 2)):
+                pool = likely if likely and rng.random() < COMPANION_SHARE else others
+                pool = [code for code in pool if code not in latent]
+                if pool:
+                    latent.append(rng.choice(pool))
         weights = _dirichlet(rng, explicit, 0.8)
         latent_share = rng.uniform(0.2, 0.45) if latent else 0.0
         interests = {code: w * (1 - latent_share) for code, w in weights.items()}
