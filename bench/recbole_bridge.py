@@ -194,7 +194,7 @@ def run_recbole(
         "params": params or {},
     }
     (workdir / "job.json").write_text(json.dumps(job, indent=2))
-    env = {**os.environ, "OMP_NUM_THREADS": "2", "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
     with (log or workdir / "recbole.log").open("a") as out:
         subprocess.run(
             [str(RECBOLE_PYTHON), str(ROOT / "bench" / "recbole_peer.py"), str(workdir)],

@@ -103,7 +103,8 @@ def ours(dataset: Any, field: str) -> np.ndarray:
 def main(workdir: Path) -> None:
     job = json.loads((workdir / "job.json").read_text())
     inputs = np.load(workdir / "inputs.npz")
-    torch.set_num_threads(job.get("threads", 2))
+    torch.set_num_threads(int(job.get("threads", 1)))
+    torch.set_num_interop_threads(1)
     config = config_for(job, workdir)
     init_seed(config["seed"], config["reproducibility"])
     init_logger(config)  # epoch losses and validation scores: stdout (the run's log) and ./log/

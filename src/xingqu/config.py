@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from xingqu.trade.terms import Terms
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="XINGQU_", env_file=".env", extra="ignore")
@@ -29,6 +31,15 @@ class Settings(BaseSettings):
         default=0.5, gt=0, description="how often the server drains the outbox"
     )
     sql_echo: bool = False
+
+    # --- trade: order timers, purchase guarantees, settlement, affiliate (docs/guarantees.md)
+    trade: Terms = Field(
+        default_factory=Terms,
+        description="windows and amounts of the trade terms, as JSON: XINGQU_TRADE='{\"payment_window_minutes\": 15}'",
+    )
+    timer_interval_s: float = Field(
+        default=30.0, gt=0, description="how often `xingqu worker` runs the trade timers"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -233,3 +233,79 @@ def count_published(uow: UnitOfWork) -> int:
     """Published content items (runs inside the caller's transaction)."""
     uow.require_active()
     return count_rows(uow.session, ContentItem, ContentItem.status == ContentStatus.PUBLISHED)
+
+
+# --- read-only calls the discovery engine makes (online profile, follow channel, training) ------
+
+
+def followed_creator_ids(uow: UnitOfWork, user_id: int, *, limit: int) -> list[int]:
+    """The creators `user_id` follows, most recently followed first (at most `limit`)."""
+    uow.require_active()
+    return list(
+        uow.session.scalars(
+            select(Follow.creator_id)
+            .where(Follow.user_id == user_id)
+            .order_by(Follow.created_at.desc(), Follow.creator_id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def newest_by_creators(
+    uow: UnitOfWork, creator_ids: Collection[int], *, since: datetime, limit: int
+) -> list[tuple[int, int, datetime]]:
+    """(content id, creator id, published at) of the newest published content of `creator_ids`
+    published since `since`, newest first (at most `limit`)."""
+    uow.require_active()
+    ids = sorted(set(creator_ids))
+    if not ids:
+        return []
+    ci = ContentItem
+    rows = uow.session.execute(
+        select(ci.id, ci.creator_id, ci.published_at)
+        .where(
+            ci.creator_id.in_(ids),
+            ci.status == ContentStatus.PUBLISHED,
+            ci.published_at >= since,
+        )
+        .order_by(ci.published_at.desc(), ci.id.desc())
+        .limit(limit)
+    )
+    return [(cid, creator, at) for cid, creator, at in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueEntry:
+    """A published content item as offline training reads it."""
+
+    content_id: int
+    creator_id: int
+    category_id: int
+    kind: str
+    duration_s: int
+    published_at: datetime
+    product_ids: tuple[int, ...]  # mounted, in order
+
+
+def published_catalogue(uow: UnitOfWork) -> list[CatalogueEntry]:
+    """Every published content item with its mounted products, by id."""
+    uow.require_active()
+    s = uow.session
+    mounted: dict[int, list[int]] = {}
+    for content_id, product_id in s.execute(
+        select(ContentProduct.content_id, ContentProduct.product_id)
+        .join(ContentItem, ContentItem.id == ContentProduct.content_id)
+        .where(ContentItem.status == ContentStatus.PUBLISHED)
+        .order_by(ContentProduct.content_id, ContentProduct.position)
+    ):
+        mounted.setdefault(content_id, []).append(product_id)
+    ci = ContentItem
+    rows = s.execute(
+        select(ci.id, ci.creator_id, ci.category_id, ci.kind, ci.duration_s, ci.published_at)
+        .where(ci.status == ContentStatus.PUBLISHED)
+        .order_by(ci.id)
+    )
+    return [
+        CatalogueEntry(cid, creator, category, kind, duration, at, tuple(mounted.get(cid, ())))
+        for cid, creator, category, kind, duration, at in rows
+    ]

@@ -1,30 +1,46 @@
-"""Popularity of content over a recent window, cached in memory for a short time per database.
+"""Aggregates of the behaviour log over a recent window, cached in memory per database:
+the popularity of content (the trending channel) and the standing of shops (merchant quality).
 
 Aggregating the window on every feed request would scan most of the behaviour log; a few seconds
 of staleness in a ranking signal is harmless. Nothing that must be exact comes from here: the feed
 checks removal, sellability and stock on every request.
+
+A cache recomputes when its value is older than its TTL of wall time, or when the platform's
+clock has drifted from the value's time by more than `max_clock_drift_s` (a simulated clock
+jumps). With `background=True` a stale value keeps being served while one background thread
+recomputes it (only the very first value is computed in the caller's thread), so no request
+waits for an aggregate; the feed's engine uses that.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from sqlalchemy import Engine
 
 from xingqu.discovery.port import DataPort
-from xingqu.discovery.rules import popularity_points
+from xingqu.discovery.rules import NEW_MERCHANT_ORDERS, Action, merchant_quality, popularity_points
 from xingqu.store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 POPULARITY_WINDOW = timedelta(days=3)
 POPULARITY_TTL_S = 30.0
 # A 3-day window barely moves in minutes: a platform clock that jumps (the simulator) only forces
 # a recompute once it has moved this far from the cached value.
 POPULARITY_MAX_CLOCK_DRIFT_S = 600.0
+STANDING_WINDOW = timedelta(days=90)
+STANDING_TTL_S = 60.0
+
+V = TypeVar("V")
+ReadUow = Callable[[], UnitOfWork]
 
 
 @dataclass(frozen=True)
@@ -50,9 +66,111 @@ class Popularity:
         return self._percentile.get(content_id, 0.0)
 
 
-class PopularityCache:
-    """Recomputes popularity when it is older than `ttl_s` of wall time, or when the platform's
-    clock has moved by more than `max_clock_drift_s` (a simulated clock jumps)."""
+@dataclass(frozen=True)
+class ShopStanding:
+    """Orders, refunds and complaints per shop in the window, and the quality they give."""
+
+    as_of: datetime
+    counts: dict[int, tuple[int, int, int]]  # shop id → (orders, refunds, complaints)
+
+    def quality(self, shop_id: int) -> float:
+        return merchant_quality(*self.counts.get(shop_id, (0, 0, 0)))
+
+    def is_new(self, shop_id: int) -> bool:
+        return self.counts.get(shop_id, (0, 0, 0))[0] < NEW_MERCHANT_ORDERS
+
+
+class WindowCache(Generic[V]):
+    """One cached aggregate (see the module docstring for when it is recomputed)."""
+
+    def __init__(
+        self,
+        compute: Callable[[UnitOfWork, datetime], V],
+        as_of: Callable[[V], datetime],
+        *,
+        ttl_s: float,
+        max_clock_drift_s: float,
+        background: bool = False,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._compute = compute
+        self._as_of = as_of
+        self.ttl_s = ttl_s
+        self.max_clock_drift_s = max_clock_drift_s
+        self.background = background
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._value: V | None = None
+        self._computed_at = 0.0
+        self._worker: threading.Thread | None = None
+
+    def current(self, read_uow: ReadUow, now: datetime) -> V:
+        """The aggregate as of about `now`; `read_uow` makes a (read-only) unit of work."""
+        with self._lock:
+            value = self._value
+            if value is not None and not self._stale(value, now):
+                return value
+            if value is not None and self.background:
+                if self._worker is None or not self._worker.is_alive():
+                    self._worker = threading.Thread(
+                        target=self._recompute_quietly,
+                        args=(read_uow, now),
+                        name="discovery-aggregate",
+                        daemon=True,
+                    )
+                    self._worker.start()
+                return value
+            return self._recompute(read_uow, now)
+
+    def _stale(self, value: V, now: datetime) -> bool:
+        return (
+            self._monotonic() - self._computed_at > self.ttl_s
+            or abs((now - self._as_of(value)).total_seconds()) > self.max_clock_drift_s
+        )
+
+    def _recompute(self, read_uow: ReadUow, now: datetime) -> V:
+        with read_uow() as uow:
+            value = self._compute(uow, now)
+        self._value, self._computed_at = value, self._monotonic()
+        return value
+
+    def _recompute_quietly(self, read_uow: ReadUow, now: datetime) -> None:
+        try:
+            with read_uow() as uow:
+                value = self._compute(uow, now)
+        except Exception:  # keep serving the stale value; the next request tries again
+            log.exception("recomputing a behaviour aggregate failed")
+            return
+        with self._lock:
+            self._value, self._computed_at = value, self._monotonic()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for a background recompute in flight (tests, shutdown)."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._value = None
+
+
+def compute_popularity(uow: UnitOfWork, now: datetime, window: timedelta) -> Popularity:
+    counts = DataPort(uow).engagement_counts(since=now - window)
+    ids, actions, ns = (list(col) for col in zip(*counts, strict=True)) if counts else ([], [], [])
+    return Popularity.from_points(now, popularity_points(ids, actions, ns))
+
+
+def compute_standing(uow: UnitOfWork, now: datetime, window: timedelta) -> ShopStanding:
+    counts: dict[int, list[int]] = {}
+    column = {Action.ORDER: 0, Action.REFUND: 1, Action.COMPLAINT: 2}
+    for shop_id, action, n in DataPort(uow).shop_outcomes(since=now - window):
+        counts.setdefault(shop_id, [0, 0, 0])[column[Action(action)]] += n
+    return ShopStanding(now, {shop: (o, r, c) for shop, (o, r, c) in counts.items()})
+
+
+class PopularityCache(WindowCache[Popularity]):
+    """Content popularity over `window`, recomputed after `ttl_s` of wall time or a clock jump."""
 
     def __init__(
         self,
@@ -60,47 +178,68 @@ class PopularityCache:
         ttl_s: float = POPULARITY_TTL_S,
         max_clock_drift_s: float = POPULARITY_MAX_CLOCK_DRIFT_S,
         window: timedelta = POPULARITY_WINDOW,
+        background: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ttl_s = ttl_s
-        self.max_clock_drift_s = max_clock_drift_s
         self.window = window
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._value: Popularity | None = None
-        self._computed_at = 0.0
-
-    def current(self, read_uow: Callable[[], UnitOfWork], now: datetime) -> Popularity:
-        """Popularity as of about `now`; `read_uow` makes a (read-only) unit of work if needed."""
-        with self._lock:
-            value = self._value
-            if (
-                value is None
-                or self._monotonic() - self._computed_at > self.ttl_s
-                or abs((now - value.as_of).total_seconds()) > self.max_clock_drift_s
-            ):
-                with read_uow() as uow:
-                    counts = DataPort(uow).engagement_counts(since=now - self.window)
-                ids, actions, ns = (
-                    (list(col) for col in zip(*counts, strict=True)) if counts else ([], [], [])
-                )
-                value = Popularity.from_points(now, popularity_points(ids, actions, ns))
-                self._value, self._computed_at = value, self._monotonic()
-            return value
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._value = None
+        super().__init__(
+            lambda uow, now: compute_popularity(uow, now, window),
+            lambda value: value.as_of,
+            ttl_s=ttl_s,
+            max_clock_drift_s=max_clock_drift_s,
+            background=background,
+            monotonic=monotonic,
+        )
 
 
-_CACHES: weakref.WeakKeyDictionary[object, PopularityCache] = weakref.WeakKeyDictionary()
+class ShopStandingCache(WindowCache[ShopStanding]):
+    """Shop outcomes over `window` (merchant quality, new merchants)."""
+
+    def __init__(
+        self,
+        *,
+        ttl_s: float = STANDING_TTL_S,
+        max_clock_drift_s: float = POPULARITY_MAX_CLOCK_DRIFT_S,
+        window: timedelta = STANDING_WINDOW,
+        background: bool = True,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.window = window
+        super().__init__(
+            lambda uow, now: compute_standing(uow, now, window),
+            lambda value: value.as_of,
+            ttl_s=ttl_s,
+            max_clock_drift_s=max_clock_drift_s,
+            background=background,
+            monotonic=monotonic,
+        )
+
+
+_CACHES: weakref.WeakKeyDictionary[object, dict[str, WindowCache[object]]] = (
+    weakref.WeakKeyDictionary()
+)
 _CACHES_LOCK = threading.Lock()
 
 
-def popularity_cache(bind: Engine) -> PopularityCache:
-    """The cache for the database behind `bind` (engines made by `execution_options` share it)."""
+def _cache_for(bind: Engine, name: str, make: Callable[[], WindowCache[V]]) -> WindowCache[V]:
     with _CACHES_LOCK:
-        cache = _CACHES.get(bind.pool)
+        caches = _CACHES.setdefault(bind.pool, {})
+        cache = caches.get(name)
         if cache is None:
-            cache = _CACHES[bind.pool] = PopularityCache()
-        return cache
+            cache = caches[name] = make()  # type: ignore[assignment]
+        return cache  # type: ignore[return-value]
+
+
+def popularity_cache(bind: Engine) -> PopularityCache:
+    """The popularity cache of the database behind `bind` (engines made by `execution_options`
+    share it). Its recomputes run in the background once it holds a value."""
+    cache = _cache_for(bind, "popularity", lambda: PopularityCache(background=True))
+    assert isinstance(cache, PopularityCache)
+    return cache
+
+
+def shop_standing_cache(bind: Engine) -> ShopStandingCache:
+    """The shop-standing cache of the database behind `bind`."""
+    cache = _cache_for(bind, "standing", lambda: ShopStandingCache())
+    assert isinstance(cache, ShopStandingCache)
+    return cache

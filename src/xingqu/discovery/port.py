@@ -7,16 +7,33 @@ does not care where the data comes from.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from xingqu.catalog import queries as catalog
 from xingqu.content import queries as content
 from xingqu.discovery.models import BehaviourEvent
 from xingqu.discovery.rules import Action, Signal
 from xingqu.store.uow import UnitOfWork
+
+LOG_COLUMNS = (
+    "id",
+    "user_id",
+    "action",
+    "content_id",
+    "product_id",
+    "creator_id",
+    "category_id",
+    "shop_id",
+    "value",
+    "occurred_at",
+    "channel",
+    "retrieval_score",
+)
+"""The behaviour columns offline training reads (`behaviour_chunk`), in order."""
 
 
 class DataPort:
@@ -30,33 +47,48 @@ class DataPort:
         """The user's most recent behaviour with a category, newest first."""
         ev = BehaviourEvent
         rows = self.uow.session.execute(
-            select(ev.action, ev.category_id, ev.content_id, ev.value, ev.occurred_at)
+            select(
+                ev.action, ev.category_id, ev.content_id, ev.value, ev.occurred_at, ev.product_id
+            )
             .where(ev.user_id == user_id, ev.occurred_at >= since, ev.category_id.is_not(None))
             .order_by(ev.occurred_at.desc())
             .limit(limit)
         ).all()
         watched = {
-            cid for action, _, cid, _, _ in rows if action == Action.WATCH and cid is not None
+            cid for action, _, cid, _, _, _ in rows if action == Action.WATCH and cid is not None
         }
         durations = {cid: f.duration_s for cid, f in self.content_facts(watched).items()}
         return [
             Signal(
-                Action(action), cat, cid, value, durations.get(cid, 0) if cid is not None else 0, at
+                Action(action),
+                cat,
+                cid,
+                value,
+                durations.get(cid, 0) if cid is not None else 0,
+                at,
+                pid,
             )
-            for action, cat, cid, value, at in rows
+            for action, cat, cid, value, at, pid in rows
             if cat is not None  # (the query asks for rows with a category)
         ]
 
     def recent_impressions(self, user_id: int, *, limit: int) -> set[int]:
         """The content of the user's last `limit` impressions."""
+        return {cid for cid, _, _ in self.impression_history(user_id, limit=limit)}
+
+    def impression_history(
+        self, user_id: int, *, limit: int
+    ) -> list[tuple[int, int | None, datetime]]:
+        """(content id, creator id, shown at) of the user's last `limit` impressions, newest
+        first."""
         ev = BehaviourEvent
-        rows = self.uow.session.scalars(
-            select(ev.content_id)
+        rows = self.uow.session.execute(
+            select(ev.content_id, ev.creator_id, ev.occurred_at)
             .where(ev.user_id == user_id, ev.action == Action.IMPRESSION)
             .order_by(ev.occurred_at.desc())
             .limit(limit)
         )
-        return {cid for cid in rows if cid is not None}
+        return [(cid, creator, at) for cid, creator, at in rows if cid is not None]
 
     def engagement_counts(self, *, since: datetime) -> list[tuple[int, str, int]]:
         """(content id, action, count) for every engagement with content since `since`."""
@@ -73,6 +105,81 @@ class DataPort:
         )
         return [(cid, action, n) for cid, action, n in rows if cid is not None]
 
+    def shop_outcomes(self, *, since: datetime) -> list[tuple[int, str, int]]:
+        """(shop id, action, count) of orders, refunds and complaints per shop since `since`."""
+        ev = BehaviourEvent
+        rows = self.uow.session.execute(
+            select(ev.shop_id, ev.action, func.count())
+            .where(
+                ev.shop_id.is_not(None),
+                ev.action.in_([Action.ORDER, Action.REFUND, Action.COMPLAINT]),
+                ev.occurred_at >= since,
+            )
+            .group_by(ev.shop_id, ev.action)
+        )
+        return [(shop, action, n) for shop, action, n in rows if shop is not None]
+
+    def shops_of_products(self, product_ids: Collection[int]) -> dict[int, int]:
+        """product id → the shop that sells it: from the log's orders of it, else (a product
+        never ordered) from the catalog when it is on sale; absent when neither knows."""
+        ids = sorted(set(product_ids))
+        if not ids:
+            return {}
+        ev = BehaviourEvent
+        known = {
+            pid: shop
+            for pid, shop in self.uow.session.execute(
+                select(ev.product_id, func.min(ev.shop_id))
+                .where(
+                    ev.product_id.in_(ids), ev.action == Action.ORDER, ev.shop_id.is_not(None)
+                )
+                .group_by(ev.product_id)
+            )
+            if pid is not None and shop is not None
+        }
+        missing = [pid for pid in ids if pid not in known]
+        for pid, card in self.product_cards(missing).items():
+            known[pid] = card.shop_id
+        return known
+
+    def behaviour_chunk(
+        self, *, after_id: int, limit: int, until: datetime | None = None
+    ) -> Sequence[Row[Any]]:
+        """Up to `limit` behaviour rows with id > `after_id` (and before `until`), by id, with
+        the columns of `LOG_COLUMNS`: how offline training reads the log."""
+        ev = BehaviourEvent
+        where = [ev.id > after_id]
+        if until is not None:
+            where.append(ev.occurred_at < until)
+        return self.uow.session.execute(
+            select(*(getattr(ev, name) for name in LOG_COLUMNS))
+            .where(*where)
+            .order_by(ev.id)
+            .limit(limit)
+        ).all()
+
+    # --- merchants --------------------------------------------------------------------------------
+
+    def merchant_quality(self, shop_ids: Collection[int]) -> dict[int, float]:
+        """Service quality 0..1 per shop, from its refund and complaint rates in the behaviour
+        log (`rules.merchant_quality`; the shops' counts are cached for a minute)."""
+        standing = self._standing()
+        return {shop: standing.quality(shop) for shop in shop_ids}
+
+    def new_merchants(self, shop_ids: Collection[int]) -> set[int]:
+        """Those of `shop_ids` with fewer than `rules.NEW_MERCHANT_ORDERS` recent orders."""
+        standing = self._standing()
+        return {shop for shop in shop_ids if standing.is_new(shop)}
+
+    def _standing(self):  # type: ignore[no-untyped-def]
+        from xingqu.discovery.popularity import shop_standing_cache
+
+        bind = self.uow.session.get_bind().engine
+        clock = self.uow.clock
+        return shop_standing_cache(bind).current(
+            lambda: UnitOfWork(bind, clock, readonly=True), clock.now()
+        )
+
     # --- content ----------------------------------------------------------------------------------
 
     def content_facts(self, content_ids: Collection[int]) -> dict[int, content.ContentFacts]:
@@ -88,6 +195,17 @@ class DataPort:
 
     def newest_published(self, *, limit: int) -> list[tuple[int, datetime]]:
         return content.newest_published(self.uow, limit=limit)
+
+    def followed_creators(self, user_id: int, *, limit: int) -> list[int]:
+        return content.followed_creator_ids(self.uow, user_id, limit=limit)
+
+    def newest_by_creators(
+        self, creator_ids: Collection[int], *, since: datetime, limit: int
+    ) -> list[tuple[int, int, datetime]]:
+        return content.newest_by_creators(self.uow, creator_ids, since=since, limit=limit)
+
+    def published_catalogue(self) -> list[content.CatalogueEntry]:
+        return content.published_catalogue(self.uow)
 
     # --- catalog ----------------------------------------------------------------------------------
 

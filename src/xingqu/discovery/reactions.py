@@ -28,6 +28,7 @@ class _Fact:
     content_id: int | None = None
     creator_id: int | None = None
     value: float = 0.0
+    shop_id: int | None = None
 
 
 def record_cart_item_added(uow: UnitOfWork, event: OutboxEvent) -> None:
@@ -52,6 +53,7 @@ def record_order_placed(uow: UnitOfWork, event: OutboxEvent) -> None:
             line["product_id"],
             line.get("content_id"),
             value=float(line["quantity"]),
+            shop_id=p["shop_id"],
         )
         for line in p["lines"]
     ]
@@ -61,11 +63,17 @@ def record_order_placed(uow: UnitOfWork, event: OutboxEvent) -> None:
 def record_order_paid(uow: UnitOfWork, event: OutboxEvent) -> None:
     p = event.payload
     _record(
-        uow, event, [_Fact(p["buyer_id"], Action.PAY, pid) for pid in _distinct(p["product_ids"])]
+        uow,
+        event,
+        [
+            _Fact(p["buyer_id"], Action.PAY, pid, shop_id=p["shop_id"])
+            for pid in _distinct(p["product_ids"])
+        ],
     )
 
 
 def record_refund_executed(uow: UnitOfWork, event: OutboxEvent) -> None:
+    """One `refund` row per product, with the shop that sold it (from the log's order rows)."""
     p = event.payload
     _record(
         uow,
@@ -97,6 +105,9 @@ def _record(uow: UnitOfWork, event: OutboxEvent, facts: Sequence[_Fact]) -> None
     data = DataPort(uow)
     contents = data.content_facts({f.content_id for f in facts if f.content_id is not None})
     categories = data.product_categories({f.product_id for f in facts if f.product_id is not None})
+    shops = data.shops_of_products(
+        {f.product_id for f in facts if f.product_id is not None and f.action == Action.REFUND}
+    )
     rows: list[dict[str, Any]] = []
     for seq, fact in enumerate(facts):
         about = contents.get(fact.content_id) if fact.content_id is not None else None
@@ -111,6 +122,9 @@ def _record(uow: UnitOfWork, event: OutboxEvent, facts: Sequence[_Fact]) -> None
                 "category_id": category
                 if category is not None
                 else (about.category_id if about else None),
+                "shop_id": fact.shop_id
+                if fact.shop_id is not None
+                else (shops.get(fact.product_id) if fact.product_id is not None else None),
                 "value": fact.value,
                 "request_id": None,
                 "source_event_id": event.id,

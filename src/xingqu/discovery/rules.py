@@ -1,5 +1,6 @@
 """Pure discovery rules: behaviour actions and their checks, the interest-profile and popularity
-math, and the baseline feed's channel mix. No I/O."""
+math, the feed's channels and candidate quotas, what counts as a response to an impression, the
+shared feature formulas and merchant quality. No I/O."""
 
 from __future__ import annotations
 
@@ -159,6 +160,7 @@ class Signal:
     value: float
     duration_s: int  # of the content, for watches; 0 otherwise
     occurred_at: datetime
+    product_id: int | None = None
 
 
 def decay(age_s: np.ndarray, half_life_s: float) -> np.ndarray:
@@ -239,29 +241,65 @@ def popularity_points(
     return {int(c): float(p) for c, p in zip(uniques, points, strict=True)}
 
 
-# --- the baseline feed's mix ------------------------------------------------------------------
+# --- the feed's channels and their candidate quotas -------------------------------------------
 
 
 class Channel(StrEnum):
-    INTEREST = "interest"  # the user's categories
-    POPULAR = "popular"  # engagement over the recent window
-    FRESH = "fresh"  # newest content: exploration, and a chance for new creators
+    """Where a candidate came from (the same names as `ranking.features.CHANNELS`)."""
+
+    MODEL = "model"  # the trained retrieval blend, for users the model knows
+    SESSION = "session"  # neighbours of the content the user engaged with last (fresh behaviour)
+    FOLLOW = "follow"  # followed creators' newest content
+    INTEREST = "interest"  # the user's interest categories, from the online profile
+    EXPLORATION = "exploration"  # categories never engaged with, likely to suit (latent interest)
+    FRESH = "fresh"  # newest content: a chance for new creators
+    TRENDING = "trending"  # engagement over the recent window
 
 
-INTEREST_MIX: Mapping[Channel, float] = {
-    Channel.INTEREST: 0.6,
-    Channel.POPULAR: 0.3,
-    Channel.FRESH: 0.1,
+CANDIDATE_SHARES: Mapping[Channel, float] = {
+    Channel.MODEL: 0.26,
+    Channel.SESSION: 0.14,
+    Channel.FOLLOW: 0.10,
+    Channel.INTEREST: 0.20,
+    Channel.EXPLORATION: 0.08,
+    Channel.FRESH: 0.08,
+    Channel.TRENDING: 0.14,
 }
-COLD_START_MIX: Mapping[Channel, float] = {
-    Channel.INTEREST: 0.0,
-    Channel.POPULAR: 0.75,
-    Channel.FRESH: 0.25,
-}
-SPILL_ORDER = (Channel.POPULAR, Channel.INTEREST, Channel.FRESH)
-"""Where the slots of a channel that ran short go, in order."""
+"""Each channel's share of the candidate pool that is ranked for one page."""
 
-FRESH_HALF_LIFE_S = 24 * 3600.0
+CANDIDATES_PER_SLOT = 6
+"""The candidate pool holds this many candidates per slot of the page (before filtering)."""
+
+MIN_CANDIDATES = 60
+
+CHANNEL_PRIORITY: tuple[Channel, ...] = (
+    Channel.SESSION,
+    Channel.MODEL,
+    Channel.FOLLOW,
+    Channel.INTEREST,
+    Channel.EXPLORATION,
+    Channel.TRENDING,
+    Channel.FRESH,
+)
+"""A candidate several channels propose is credited to the one where it ranks best; ties go to
+the earlier channel here."""
+
+
+def candidate_quotas(limit: int, channels: Sequence[Channel]) -> dict[Channel, int]:
+    """How many candidates each of the available `channels` proposes for a page of `limit`
+    items: the pool (`CANDIDATES_PER_SLOT` per slot, at least `MIN_CANDIDATES`) split by
+    `CANDIDATE_SHARES` among the channels available (an absent channel's share goes to the
+    rest, in proportion)."""
+    pool = max(CANDIDATES_PER_SLOT * limit, MIN_CANDIDATES)
+    counts = allocate([CANDIDATE_SHARES[c] for c in channels], pool)
+    return dict(zip(channels, counts, strict=True))
+
+
+def rank_strength(n: int, *, constant: float = 10.0) -> np.ndarray:
+    """The normalised retrieval strength of ranks 1..n of one channel's list: (c + 1) / (c +
+    rank), 1 for the best and falling slowly (the blend's rank fusion uses the same curve)."""
+    ranks = np.arange(1, n + 1, dtype=np.float64)
+    return (constant + 1.0) / (constant + ranks)
 
 
 def allocate(shares: Sequence[float], total: int) -> list[int]:
@@ -275,12 +313,6 @@ def allocate(shares: Sequence[float], total: int) -> list[int]:
     for i in order[: total - sum(counts)]:
         counts[i] += 1
     return counts
-
-
-def channel_quotas(limit: int, *, has_interest: bool) -> dict[Channel, int]:
-    mix = INTEREST_MIX if has_interest else COLD_START_MIX
-    channels = list(Channel)
-    return dict(zip(channels, allocate([mix[c] for c in channels], limit), strict=True))
 
 
 def interleave(queues: Sequence[Sequence[T]], weights: Sequence[float]) -> list[T]:
@@ -303,5 +335,110 @@ def interleave(queues: Sequence[Sequence[T]], weights: Sequence[float]) -> list[
     return out
 
 
+FRESH_HALF_LIFE_S = 24 * 3600.0
+
+
 def freshness(age_s: float, *, half_life_s: float = FRESH_HALF_LIFE_S) -> float:
     return float(0.5 ** (max(0.0, age_s) / half_life_s))
+
+
+# --- what followed an impression: the ranker's labels and the exploration reward ---------------
+
+CLICK_ACTIONS = frozenset(
+    {Action.LIKE, Action.SHARE, Action.PRODUCT_CLICK, Action.ADD_TO_CART, Action.ORDER}
+)
+"""A "click" on a served content item: an engagement beyond watching it (a like, a share, a tap
+on its product, a cart or an order of its product)."""
+
+ENGAGED_WATCH_COMPLETION = 0.5
+"""A watch of at least this share of the content counts as engaging with it (session channel,
+exploration reward)."""
+
+
+def exploration_reward(actions: Sequence[Action], completions: Sequence[float]) -> float:
+    """The response to one exploration impression, 0..1: 1 for a click (`CLICK_ACTIONS`), else
+    the best watch completion (a full watch is as good as a click), 0 when ignored."""
+    best = 0.0
+    for action, completion in zip(actions, completions, strict=True):
+        if action in CLICK_ACTIONS:
+            return 1.0
+        if action == Action.WATCH:
+            best = max(best, min(1.0, max(0.0, completion)))
+    return best
+
+
+# --- features shared by serving and training -----------------------------------------------------
+
+PLATFORM_UTC_OFFSET_H = 8
+"""The platform's local time (China Standard Time, UTC+8) for the hour-of-day features."""
+
+
+def local_hour(epoch_s: float | np.ndarray) -> np.ndarray:
+    """Hour of day (0..24, with fractions) in platform local time of Unix timestamps."""
+    seconds = np.asarray(epoch_s, dtype=np.float64) + PLATFORM_UTC_OFFSET_H * 3600.0
+    return np.mod(seconds, 86_400.0) / 3600.0
+
+
+ACTION_CODES: tuple[Action, ...] = tuple(Action)
+"""Actions by a small integer code (their index here), for columnar arrays."""
+
+
+def positive_weights(
+    action_codes: np.ndarray, values: np.ndarray, durations: np.ndarray
+) -> np.ndarray:
+    """Each signal's positive interest weight (`PROFILE_WEIGHTS`, watches × completion, reviews
+    × (stars − 3)), with negative and impression weights set to 0: what the category-affinity
+    feature counts. Vectorised, so training computes it exactly as serving does."""
+    base = np.asarray([PROFILE_WEIGHTS[a] for a in ACTION_CODES], dtype=np.float64)
+    codes = np.asarray(action_codes, dtype=np.int64)
+    weights = base[codes] if len(codes) else np.zeros(0, dtype=np.float64)
+    value = np.asarray(values, dtype=np.float64)
+    watch = codes == ACTION_CODES.index(Action.WATCH)
+    completion = np.minimum(
+        1.0, np.maximum(0.0, value) / np.maximum(np.asarray(durations, np.float64), WATCH_SLACK_S)
+    )
+    weights = np.where(watch, weights * completion, weights)
+    review = codes == ACTION_CODES.index(Action.REVIEW)
+    weights = np.where(review, weights * (value - 3.0), weights)
+    return np.maximum(weights, 0.0)
+
+
+ACTIVITY_CAP = 1_000
+"""The activity feature counts at most this many of the user's recent signals."""
+
+
+# --- merchant quality ---------------------------------------------------------------------------
+
+PRIOR_REFUND_RATE = 0.05
+PRIOR_COMPLAINT_RATE = 0.01
+QUALITY_PRIOR_ORDERS = 20.0
+"""Rates are shrunk towards the platform priors with this many orders' worth of evidence, so a
+shop with a handful of orders is neither perfect nor condemned."""
+REFUND_PENALTY = 2.0
+COMPLAINT_PENALTY = 5.0
+NEW_MERCHANT_ORDERS = 20
+"""A shop with fewer orders than this in the quality window counts as a new merchant (the
+re-ranker's new-merchant quota)."""
+
+
+def merchant_quality(orders: float, refunds: float, complaints: float) -> float:
+    """A shop's service quality, 0..1, from its orders, refunds and complaints in the window:
+
+        quality = clip(1 − REFUND_PENALTY × r − COMPLAINT_PENALTY × c, 0, 1)
+        r = (refunds + n₀ × PRIOR_REFUND_RATE) / (orders + n₀)   (c likewise, n₀ = 20)
+
+    A shop at the platform's prior rates scores 0.85; one refunding every order scores 0."""
+    n0 = QUALITY_PRIOR_ORDERS
+    refund_rate = (max(0.0, refunds) + n0 * PRIOR_REFUND_RATE) / (max(0.0, orders) + n0)
+    complaint_rate = (max(0.0, complaints) + n0 * PRIOR_COMPLAINT_RATE) / (max(0.0, orders) + n0)
+    raw = 1.0 - REFUND_PENALTY * refund_rate - COMPLAINT_PENALTY * complaint_rate
+    return float(min(1.0, max(0.0, raw)))
+
+
+# --- the heads before any ranker is trained -----------------------------------------------------
+
+PRIOR_P_CLICK = 0.05
+PRIOR_P_BUY_GIVEN_CLICK = 0.05
+PRIOR_P_REFUND_GIVEN_BUY = PRIOR_REFUND_RATE
+PRIOR_WATCH_S = 10.0
+"""Platform-wide priors the engine uses as the ranker's heads while no version is trained."""

@@ -83,6 +83,8 @@ def _resolve(
     """Rows for the checked commands: targets must exist; creator and category are filled in."""
     contents = data.content_facts({c.content_id for c in cmds if c.content_id is not None})
     categories = data.product_categories({c.product_id for c in cmds if c.product_id is not None})
+    complained = {c.product_id for c, a in zip(cmds, actions, strict=True) if a == Action.COMPLAINT}
+    shops = data.shops_of_products({pid for pid in complained if pid is not None})
     rows: list[dict[str, Any]] = []
     for index, (cmd, action) in enumerate(zip(cmds, actions, strict=True)):
         facts = contents.get(cmd.content_id) if cmd.content_id is not None else None
@@ -105,6 +107,9 @@ def _resolve(
                 "category_id": categories[cmd.product_id]
                 if cmd.product_id is not None
                 else (facts.category_id if facts else None),
+                "shop_id": shops.get(cmd.product_id)
+                if action == Action.COMPLAINT and cmd.product_id is not None
+                else None,
                 "value": float(cmd.value),
                 "request_id": cmd.request_id,
                 "source_event_id": None,

@@ -18,3 +18,6 @@ class TradeError(StrEnum):
     REFUND_EXCEEDS_PAID = "trade.refund_exceeds_paid"
     INVALID_SHIPMENT = "trade.invalid_shipment"
     INVALID_FILTER = "trade.invalid_filter"
+    INVALID_TERMS = "trade.invalid_terms"
+    INVALID_TRACKING = "trade.invalid_tracking"
+    NOT_SETTLEABLE = "trade.not_settleable"

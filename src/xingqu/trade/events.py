@@ -115,3 +115,48 @@ class OrderRefunded(Event):
     order_id: int
     buyer_id: int
     refunded_fen: int
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class TrackingRecorded(Event):
+    """A carrier scanned the parcel (`kind`: picked_up, in_transit, out_for_delivery, delivered,
+    exception)."""
+
+    name = "trade.tracking_recorded"
+    aggregate = "order"
+    order_id: int
+    kind: str
+    location: str
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class CompensationIssued(Event):
+    """A coupon funded by the merchant for a fulfilment failure (`kind`: late_shipment,
+    out_of_stock, fake_shipping)."""
+
+    name = "trade.compensation_issued"
+    aggregate = "order"
+    order_id: int
+    buyer_id: int
+    shop_id: int
+    kind: str
+    amount_fen: int
+    currency: str
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class OrderSettled(Event):
+    """The order's net amount left escrow: to the merchant, the platform's fees and commission."""
+
+    name = "trade.order_settled"
+    aggregate = "order"
+    order_id: int
+    shop_id: int
+    net_fen: int
+    merchant_fen: int
+    platform_fen: int
+    commission_fen: int
+    currency: str

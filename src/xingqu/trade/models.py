@@ -1,4 +1,5 @@
-"""Trade tables: cart lines, orders and their lines, payments, shipments.
+"""Trade tables: cart lines, orders and their lines, payments, shipments, tracking events,
+product trade terms (shipping promise, return policy, guarantees) and compensation coupons.
 
 `content_id` columns carry no foreign key: they name the content (video, livestream, post) that
 led to a purchase, which belongs to the content context and is only ever reported, not joined.
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xingqu.shared.money import Money
 from xingqu.store.base import Base, BigId, UtcDateTime
+from xingqu.trade.deadlines import ReturnPolicy, ShipPromise
 from xingqu.trade.rules import OrderStatus, PaymentStatus
+from xingqu.trade.terms import InsuranceTier
 
 
 class CartLine(Base):
@@ -55,6 +58,14 @@ class Order(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # fulfilment and guarantees, fixed when the order is placed (promises) or paid (deadline)
+    ship_by: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    instant_refund: Mapped[bool] = mapped_column(Boolean, default=True)
+    insurance_tier: Mapped[str] = mapped_column(String(12), default=InsuranceTier.NONE)
+    completed_by: Mapped[str | None] = mapped_column(String(12), default=None)
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    merchant_fee_bp: Mapped[int | None] = mapped_column(default=None)  # fixed at settlement
+    stock_released: Mapped[bool] = mapped_column(Boolean, default=False)
 
     lines: Mapped[list[OrderLine]] = relationship(
         order_by="OrderLine.id", lazy="selectin", cascade="all, delete-orphan"
@@ -64,6 +75,10 @@ class Order(Base):
 
     __table_args__ = (
         UniqueConstraint("buyer_id", "idempotency_key"),
+        Index("ix_orders_status_placed", "status", "placed_at"),
+        Index("ix_orders_status_ship_by", "status", "ship_by"),
+        Index("ix_orders_status_delivered", "status", "delivered_at"),
+        Index("ix_orders_status_completed_settled", "status", "completed_at", "settled_at"),
         Index("ix_orders_buyer_status", "buyer_id", "status"),
         Index("ix_orders_shop_status", "shop_id", "status"),
         Index("ix_orders_buyer_checkout", "buyer_id", "checkout_key"),
@@ -93,11 +108,18 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column()
     unit_price_fen: Mapped[int] = mapped_column()
     content_id: Mapped[int | None] = mapped_column(default=None)
+    ship_promise: Mapped[str] = mapped_column(String(12), default=ShipPromise.WITHIN_HOURS)
+    ship_within_hours: Mapped[int] = mapped_column(default=48)
+    return_policy: Mapped[str] = mapped_column(String(12), default=ReturnPolicy.STANDARD)
 
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price_fen > 0", name="unit_price_positive"),
     )
+
+    @property
+    def total_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
 
 
 class Payment(Base):
@@ -143,3 +165,58 @@ class Shipment(Base):
     tracking_no: Mapped[str] = mapped_column(String(64))
     shipped_at: Mapped[datetime] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class TrackingEvent(Base):
+    """A carrier's scan of an order's parcel (reported through an operator account)."""
+
+    __tablename__ = "tracking_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(String(120), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProductTerms(Base):
+    """What a merchant promises on a product: how fast it ships, whether no-reason returns apply,
+    instant refunds before shipping, return-shipping insurance. Absent: the platform defaults."""
+
+    __tablename__ = "product_terms"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    ship_promise: Mapped[str] = mapped_column(String(12), default=ShipPromise.WITHIN_HOURS)
+    ship_within_hours: Mapped[int] = mapped_column(default=48)
+    return_policy: Mapped[str] = mapped_column(String(12), default=ReturnPolicy.STANDARD)
+    instant_refund: Mapped[bool] = mapped_column(Boolean, default=True)
+    insurance_tier: Mapped[str] = mapped_column(String(12), default=InsuranceTier.NONE)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint("ship_within_hours > 0", name="ship_within_positive"),
+    )
+
+
+class CompensationCoupon(Base):
+    """A no-minimum coupon given to a buyer for a fulfilment failure, funded by the merchant.
+    One per order and kind."""
+
+    __tablename__ = "compensation_coupons"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("order_id", "kind"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+    )

@@ -12,6 +12,7 @@ from enum import StrEnum
 from xingqu.shared.errors import conflict, invalid
 from xingqu.shared.money import Money
 from xingqu.trade.errors import TradeError
+from xingqu.trade.terms import CompensationRule
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
@@ -165,3 +166,8 @@ def order_total(priced_lines: Iterable[tuple[Money, int]]) -> Money:
     for unit_price, quantity in lines:
         total = total + unit_price.times(quantity)
     return total
+
+
+def compensation_fen(paid_fen: int, rule: CompensationRule) -> int:
+    """A coupon worth the rule's share of the paid amount, raised to its floor, cut to its cap."""
+    return min(max(paid_fen * rule.rate_bp // 10_000, rule.floor_fen), rule.cap_fen)

@@ -1,0 +1,106 @@
+"""The online profile: what the feed knows about a user, read from the behaviour log (and their
+follows) at request time, so that what they did seconds ago already counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from xingqu.discovery.port import DataPort
+from xingqu.discovery.rules import (
+    ACTION_CODES,
+    ACTIVITY_CAP,
+    CLICK_ACTIONS,
+    ENGAGED_WATCH_COMPLETION,
+    Action,
+    Signal,
+    interest_profile,
+    interest_shares,
+    positive_weights,
+    watch_completion,
+)
+
+PROFILE_WINDOW = timedelta(days=30)
+TOP_CATEGORIES = 5
+SEEN_IMPRESSIONS = 200  # content shown in the user's last this-many impressions is not shown again
+SESSION_ITEMS = 5  # the session channel starts from this many of the latest engaged items
+MAX_FOLLOWS = 200
+EXPOSURE_WINDOW = timedelta(hours=24)  # the creator frequency cap counts impressions this far
+
+
+@dataclass(frozen=True)
+class OnlineProfile:
+    user_id: int
+    activity: int  # recent signals with a category, at most rules.ACTIVITY_CAP
+    interests: list[tuple[int, float]]  # top categories and their shares (interest channel)
+    affinity: dict[int, float]  # category → share of positive interest weight (feature)
+    engaged_categories: frozenset[int]  # categories with any engagement (exploration skips)
+    recent_content: list[int]  # latest engaged content, newest first (session channel)
+    follows: frozenset[int]  # followed creator ids
+    seen: frozenset[int]  # content of the last SEEN_IMPRESSIONS impressions
+    creator_exposure: dict[int, int]  # impressions per creator in EXPOSURE_WINDOW
+    ordered_products: list[int]  # products the user ordered (price level)
+
+
+def build_profile(data: DataPort, user_id: int, now: datetime) -> OnlineProfile:
+    signals = data.user_signals(user_id, since=now - PROFILE_WINDOW, limit=ACTIVITY_CAP)
+    shown = data.impression_history(user_id, limit=SEEN_IMPRESSIONS)
+    follows = data.followed_creators(user_id, limit=MAX_FOLLOWS)
+    since = now - EXPOSURE_WINDOW
+    exposure = Counter(creator for _, creator, at in shown if creator is not None and at >= since)
+    return OnlineProfile(
+        user_id=user_id,
+        activity=len(signals),
+        interests=interest_shares(interest_profile(signals, now), TOP_CATEGORIES),
+        affinity=category_affinity(signals),
+        engaged_categories=frozenset(
+            s.category_id for s in signals if s.action != Action.IMPRESSION
+        ),
+        recent_content=recent_engaged(signals, SESSION_ITEMS),
+        follows=frozenset(follows),
+        seen=frozenset(cid for cid, _, _ in shown),
+        creator_exposure=dict(exposure),
+        ordered_products=[
+            s.product_id for s in signals if s.action == Action.ORDER and s.product_id is not None
+        ],
+    )
+
+
+def category_affinity(signals: list[Signal]) -> dict[int, float]:
+    """category → its share of the user's positive interest weight (`rules.positive_weights`,
+    undecayed): the `user_category_affinity` feature, computed as training computes it."""
+    if not signals:
+        return {}
+    codes = np.fromiter((ACTION_CODES.index(s.action) for s in signals), np.int64, len(signals))
+    values = np.fromiter((s.value for s in signals), np.float64, len(signals))
+    durations = np.fromiter((s.duration_s for s in signals), np.float64, len(signals))
+    weights = positive_weights(codes, values, durations)
+    total = float(weights.sum())
+    if total <= 0:
+        return {}
+    out: dict[int, float] = {}
+    for signal, weight in zip(signals, weights, strict=True):
+        if weight > 0:
+            out[signal.category_id] = out.get(signal.category_id, 0.0) + float(weight) / total
+    return out
+
+
+def recent_engaged(signals: list[Signal], n: int) -> list[int]:
+    """The `n` latest distinct content items the user engaged with (a click-like action, or a
+    watch of at least half), newest first (`signals` are newest first)."""
+    out: list[int] = []
+    for s in signals:
+        if s.content_id is None or s.content_id in out:
+            continue
+        engaged = s.action in CLICK_ACTIONS or (
+            s.action == Action.WATCH
+            and watch_completion(s.value, s.duration_s) >= ENGAGED_WATCH_COMPLETION
+        )
+        if engaged:
+            out.append(s.content_id)
+            if len(out) == n:
+                break
+    return out
