@@ -261,3 +261,37 @@ def test_typed_errors_over_http_change_nothing(platform: Platform, client: TestC
     assert (again.status_code, again.json()["error"]["code"]) == (409, "trade.invalid_transition")
     assert again.json()["error"]["details"] == {"current": "cancelled", "target": "paid"}
     assert snapshot(p) == before
+
+
+def test_the_device_header_and_the_payment_instrument_reach_the_order_and_payment(
+    platform: Platform, client: TestClient
+) -> None:
+    # given
+    p = platform
+    item = listing(p)
+    buyer = factories.consumer(p)
+    as_buyer = auth(p, buyer)
+    body = {"lines": [{"sku_id": item.sku_id, "quantity": 1}]}
+    # when the client names its device and pays with an explicit instrument
+    placed = client.post(
+        f"{API}/orders",
+        json=body,
+        headers={**as_buyer, "Idempotency-Key": "o-1", "X-Device-Id": "phone-7"},
+    )
+    paid = client.post(
+        f"{API}/orders/{placed.json()['id']}/pay",
+        json={"instrument": "card-1"},
+        headers={**as_buyer, "Idempotency-Key": "p-1"},
+    )
+    bad = client.post(
+        f"{API}/orders",
+        json=body,
+        headers={**as_buyer, "Idempotency-Key": "o-2", "X-Device-Id": "bad id"},
+    )
+    # then
+    assert placed.status_code == 201 and placed.json()["device_id"] == "phone-7"
+    assert paid.status_code == 200
+    assert paid.json()["instrument"] == fake_payments(p).charges[
+        f"order:{placed.json()['id']}"
+    ].instrument
+    assert bad.status_code == 422

@@ -91,6 +91,7 @@ def test_placing_an_order_reserves_stock_snapshots_the_lines_and_emits_order_pla
                     "content_id": 77,
                 }
             ],
+            "device_id": None,
         }
     ]
 
@@ -174,6 +175,7 @@ def test_the_whole_lifecycle_emits_one_event_per_step(
             "amount_fen": 19_800,
             "currency": "CNY",
             "product_ids": [item.product_id],
+            "instrument": completed.payment.instrument if completed.payment else None,
         }
     ]
     assert events_named(p, "trade.order_shipped") == [

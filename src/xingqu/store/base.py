@@ -56,6 +56,8 @@ def load_all_models() -> MetaData:
         "xingqu.content.models",
         "xingqu.trade.models",
         "xingqu.aftersales.models",
+        "xingqu.ledger.models",
+        "xingqu.affiliate.models",
         "xingqu.discovery.models",
     ):
         try:

@@ -30,7 +30,9 @@ class ReturnPolicy(StrEnum):
     DIGITAL = "digital"
 
 
-NO_REASON_EXCLUSIONS = frozenset({ReturnPolicy.CUSTOM, ReturnPolicy.PERISHABLE, ReturnPolicy.DIGITAL})
+NO_REASON_EXCLUSIONS = frozenset(
+    {ReturnPolicy.CUSTOM, ReturnPolicy.PERISHABLE, ReturnPolicy.DIGITAL}
+)
 
 
 def passed(deadline: datetime, now: datetime) -> bool:
@@ -48,7 +50,9 @@ def payment_deadline(placed_at: datetime, terms: Terms) -> datetime:
     return placed_at + timedelta(minutes=terms.payment_window_minutes)
 
 
-def line_ship_by(promise: ShipPromise, within_hours: int, paid_at: datetime, terms: Terms) -> datetime:
+def line_ship_by(
+    promise: ShipPromise, within_hours: int, paid_at: datetime, terms: Terms
+) -> datetime:
     if promise == ShipPromise.WITHIN_HOURS:
         return paid_at + timedelta(hours=within_hours)
     day = local_day_start(paid_at, terms)
@@ -68,6 +72,11 @@ def order_ship_by(
 def fake_shipping_deadline(shipped_at: datetime, terms: Terms) -> datetime:
     """By then the carrier must have scanned the parcel, or the shipment was fake."""
     return shipped_at + timedelta(hours=terms.fake_shipping_hours)
+
+
+def delivery_due(shipped_at: datetime, terms: Terms) -> datetime:
+    """By then a shipped parcel should have been signed for (on-time delivery)."""
+    return shipped_at + timedelta(hours=terms.deliver_within_hours)
 
 
 def auto_confirm_at(delivered_at: datetime, terms: Terms) -> datetime:

@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class TradeError(StrEnum):
     PAYMENT_FAILED = "trade.payment_failed"
+    INVALID_PAYMENT = "trade.invalid_payment"
     ORDER_NOT_FOUND = "trade.order_not_found"
     INVALID_TRANSITION = "trade.invalid_transition"
     INVALID_ORDER = "trade.invalid_order"

@@ -25,7 +25,8 @@ class CartItemAdded(Event):
 @register
 @dataclass(frozen=True, kw_only=True)
 class OrderPlaced(Event):
-    """`lines`: [{product_id, sku_id, quantity, unit_price_fen, content_id}, ...]."""
+    """`lines`: [{product_id, sku_id, quantity, unit_price_fen, content_id}, ...]; `device_id`:
+    the buyer's device when their client sent one."""
 
     name = "trade.order_placed"
     aggregate = "order"
@@ -35,11 +36,14 @@ class OrderPlaced(Event):
     total_fen: int
     currency: str
     lines: list[dict[str, Any]]
+    device_id: str | None = None
 
 
 @register
 @dataclass(frozen=True, kw_only=True)
 class OrderPaid(Event):
+    """`instrument`: the fingerprint of the payment instrument the provider reported."""
+
     name = "trade.order_paid"
     aggregate = "order"
     order_id: int
@@ -48,6 +52,7 @@ class OrderPaid(Event):
     amount_fen: int
     currency: str
     product_ids: list[int]
+    instrument: str | None = None
 
 
 @register

@@ -50,6 +50,8 @@ class Order(Base):
     idempotency_key: Mapped[str] = mapped_column(String(100))
     checkout_key: Mapped[str | None] = mapped_column(String(64), default=None)
     address: Mapped[str] = mapped_column(String(300), default="")
+    device_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The buyer's device as their client reported it at placement (X-Device-Id); optional."""
     cancel_reason: Mapped[str | None] = mapped_column(String(80), default=None)
     placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
@@ -133,6 +135,8 @@ class Payment(Base):
     amount_fen: Mapped[int] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
     provider_reference: Mapped[str] = mapped_column(String(80))
+    instrument: Mapped[str | None] = mapped_column(String(80), default=None)
+    """A fingerprint of the payment instrument, as the provider reported it."""
     idempotency_key: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.CAPTURED)
     refunded_fen: Mapped[int] = mapped_column(default=0)
@@ -196,9 +200,7 @@ class ProductTerms(Base):
     insurance_tier: Mapped[str] = mapped_column(String(12), default=InsuranceTier.NONE)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (
-        CheckConstraint("ship_within_hours > 0", name="ship_within_positive"),
-    )
+    __table_args__ = (CheckConstraint("ship_within_hours > 0", name="ship_within_positive"),)
 
 
 class CompensationCoupon(Base):

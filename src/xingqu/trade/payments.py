@@ -16,6 +16,9 @@ from xingqu.trade.errors import TradeError
 class ProviderCharge:
     reference: str
     amount: Money
+    instrument: str | None = None
+    """A fingerprint of the payment instrument (card, wallet) the provider charged; the same
+    instrument always gives the same fingerprint. None when the provider reports none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +32,11 @@ class PaymentProvider(Protocol):
     """A payment service. Both calls are idempotent on `idempotency_key`: a retry returns the
     original result and never moves money twice."""
 
-    def charge(self, amount: Money, idempotency_key: str) -> ProviderCharge: ...
+    def charge(
+        self, amount: Money, idempotency_key: str, *, payer: str, instrument: str | None = None
+    ) -> ProviderCharge:
+        """Charge `amount` to the payer's `instrument` (their default one when None)."""
+        ...
 
     def refund(
         self, charge_reference: str, amount: Money, idempotency_key: str
@@ -45,12 +52,21 @@ class FakePaymentProvider:
         self.refunds: dict[str, ProviderRefund] = {}
         self.fail_next: str | None = None  # set to a message to make the next call fail once
 
-    def charge(self, amount: Money, idempotency_key: str) -> ProviderCharge:
+    def charge(
+        self, amount: Money, idempotency_key: str, *, payer: str, instrument: str | None = None
+    ) -> ProviderCharge:
+        """The instrument's fingerprint is derived from the explicit `instrument` when given,
+        else from the payer (each payer has one default instrument), deterministically."""
         with self._lock:
             self._maybe_fail()
             if idempotency_key in self.charges:
                 return self.charges[idempotency_key]
-            charge = ProviderCharge(reference=_ref("ch", idempotency_key), amount=amount)
+            source = f"instrument:{instrument}" if instrument else f"payer:{payer}"
+            charge = ProviderCharge(
+                reference=_ref("ch", idempotency_key),
+                amount=amount,
+                instrument=_ref("in", source),
+            )
             self.charges[idempotency_key] = charge
             return charge
 

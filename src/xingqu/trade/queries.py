@@ -1,22 +1,42 @@
 """Trade read side. Access as in `services`: a missing order is `trade.order_not_found`, someone
-else's order is `shared.forbidden`."""
+else's order is `shared.forbidden`.
+
+Facts for the platform's own jobs (participant calls, no access check; see the section at the end):
+
+- `order_links(uow, since=, until=)`: per order placed in the window — order, shop, buyer, placed
+  at, address, device id, payment instrument (the brushing detector's buyer–seller graph).
+- `pickup_times(...)`: per shop, per order paid in the window, payment → first carrier `picked_up`
+  scan (or the shipment when no scan came first).
+- `shipping_punctuality(...)`: per shop, orders whose `ship_by` fell in the window: due, on time.
+- `delivery_punctuality(...)`: per shop, shipments whose delivery was due in the window
+  (shipped + `Terms.deliver_within_hours`): due, signed for on time.
+- `order_counts(...)`: per shop, orders paid and orders signed for in the window (denominators).
+
+After-sales handling time and its SLA rate, quality returns and customer-service first-response
+times are in `aftersales.queries`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from xingqu.catalog import queries as catalog_queries
 from xingqu.catalog import services as catalog
 from xingqu.shared.access import Actor, Role
+from xingqu.shared.clock import as_utc
 from xingqu.shared.errors import forbidden, invalid, not_found
 from xingqu.shared.paging import Page, PageRequest
 from xingqu.store.paging import count_rows, fetch_page
 from xingqu.store.uow import UnitOfWork
+from xingqu.trade.deadlines import delivery_due
 from xingqu.trade.errors import TradeError
-from xingqu.trade.models import CartLine, Order, Payment
-from xingqu.trade.rules import OrderStatus
+from xingqu.trade.models import CartLine, Order, Payment, Shipment, TrackingEvent
+from xingqu.trade.rules import OrderStatus, TrackingKind
+from xingqu.trade.terms import DEFAULT_TERMS, Terms
 
 
 def get_order(uow: UnitOfWork, actor: Actor, order_id: int) -> Order:
@@ -92,3 +112,215 @@ def order_totals(uow: UnitOfWork) -> OrderTotals:
         )
     ).one()
     return OrderTotals(count_rows(uow.session, Order), int(paid), int(refunded))
+
+
+# --- facts other contexts read by shop and time window (governance: brushing, experience score) --
+#
+# Participant calls: they run inside the caller's active unit of work (read-only is fine) and check
+# no access, so they are for the platform's own jobs, never for a request's actor. Windows are
+# half-open, [since, until), in UTC. `shop_ids=None` means every shop.
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLink:
+    """What links a buyer to a seller: for the buyer–seller graph over shared device, address and
+    payment instrument. `instrument` is None while the order is unpaid."""
+
+    order_id: int
+    shop_id: int
+    buyer_id: int
+    placed_at: datetime
+    address: str
+    device_id: str | None
+    instrument: str | None
+
+
+def order_links(uow: UnitOfWork, *, since: datetime, until: datetime) -> list[OrderLink]:
+    """Every order placed in [since, until), oldest first."""
+    uow.require_active()
+    _check_window(since, until)
+    rows = uow.session.execute(
+        select(
+            Order.id,
+            Order.shop_id,
+            Order.buyer_id,
+            Order.placed_at,
+            Order.address,
+            Order.device_id,
+            Payment.instrument,
+        )
+        .outerjoin(Payment, Payment.order_id == Order.id)
+        .where(Order.placed_at >= since, Order.placed_at < until)
+        .order_by(Order.placed_at, Order.id)
+    )
+    return [OrderLink(*row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PickupTime:
+    """Pickup time of one order: payment → the carrier's first `picked_up` scan, or the shipment
+    when the carrier reported no pickup scan before it. The experience score bands it per order
+    (and starts the clock at 06:00 for orders paid 18:00–06:00), so rows are per order."""
+
+    order_id: int
+    shop_id: int
+    paid_at: datetime
+    picked_up_at: datetime
+
+    @property
+    def hours(self) -> float:
+        return (self.picked_up_at - self.paid_at).total_seconds() / 3600
+
+
+def pickup_times(
+    uow: UnitOfWork,
+    *,
+    since: datetime,
+    until: datetime,
+    shop_ids: Collection[int] | None = None,
+) -> dict[int, list[PickupTime]]:
+    """shop → pickup times of its orders paid in [since, until) that were picked up or shipped
+    (orders not picked up yet have no pickup time and are left out)."""
+    uow.require_active()
+    _check_window(since, until)
+    first_scan = (
+        select(TrackingEvent.order_id, func.min(TrackingEvent.occurred_at).label("at"))
+        .where(TrackingEvent.kind == TrackingKind.PICKED_UP)
+        .group_by(TrackingEvent.order_id)
+        .subquery()
+    )
+    query = (
+        select(Order.id, Order.shop_id, Order.paid_at, Order.shipped_at, first_scan.c.at)
+        .outerjoin(first_scan, first_scan.c.order_id == Order.id)
+        .where(Order.paid_at >= since, Order.paid_at < until)
+        .where(or_(Order.shipped_at.is_not(None), first_scan.c.at.is_not(None)))
+        .order_by(Order.id)
+    )
+    if shop_ids is not None:
+        query = query.where(Order.shop_id.in_(sorted(set(shop_ids))))
+    out: dict[int, list[PickupTime]] = {}
+    for order_id, shop_id, paid_at, shipped_at, scanned_at in uow.session.execute(query):
+        stamps = [as_utc(t) for t in (shipped_at, scanned_at) if t is not None]
+        picked = as_utc(scanned_at) if scanned_at is not None else min(stamps)
+        out.setdefault(shop_id, []).append(PickupTime(order_id, shop_id, as_utc(paid_at), picked))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Punctuality:
+    """Of the orders whose deadline fell in the window, how many were met. An order whose deadline
+    has not passed yet and was not met yet is not due; a met deadline counts as soon as met."""
+
+    due: int
+    on_time: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+def shipping_punctuality(
+    uow: UnitOfWork,
+    *,
+    since: datetime,
+    until: datetime,
+    shop_ids: Collection[int] | None = None,
+) -> dict[int, Punctuality]:
+    """shop → on-time shipping vs `ship_by`, over paid orders whose ship-by deadline falls in
+    [since, until). Orders cancelled or refunded before shipping and before the deadline are not
+    due; shipped after the deadline, or still unshipped after it, is late."""
+    uow.require_active()
+    _check_window(since, until)
+    now = uow.clock.now()
+    query = select(
+        Order.shop_id, Order.ship_by, Order.shipped_at, Order.cancelled_at, Order.refunded_at
+    ).where(Order.ship_by >= since, Order.ship_by < until)
+    if shop_ids is not None:
+        query = query.where(Order.shop_id.in_(sorted(set(shop_ids))))
+    counts: dict[int, list[int]] = {}
+    for shop_id, ship_by, shipped_at, cancelled_at, refunded_at in uow.session.execute(query):
+        if ship_by is None:
+            continue
+        deadline = as_utc(ship_by)
+        ended = min((as_utc(t) for t in (cancelled_at, refunded_at) if t is not None), default=None)
+        if shipped_at is not None:
+            on_time = as_utc(shipped_at) <= deadline
+        elif ended is not None and ended <= deadline:
+            continue  # stopped before it was due
+        elif now <= deadline:
+            continue  # not due yet
+        else:
+            on_time = False
+        tally = counts.setdefault(shop_id, [0, 0])
+        tally[0] += 1
+        tally[1] += int(on_time)
+    return {shop: Punctuality(due, ok) for shop, (due, ok) in sorted(counts.items())}
+
+
+def delivery_punctuality(
+    uow: UnitOfWork,
+    *,
+    since: datetime,
+    until: datetime,
+    terms: Terms = DEFAULT_TERMS,
+    shop_ids: Collection[int] | None = None,
+) -> dict[int, Punctuality]:
+    """shop → on-time delivery: of the shipments whose delivery was due (shipped +
+    `deliver_within_hours`) in [since, until), those signed for by then."""
+    uow.require_active()
+    _check_window(since, until)
+    now = uow.clock.now()
+    span = timedelta(hours=terms.deliver_within_hours)
+    query = (
+        select(Order.shop_id, Shipment.shipped_at, Shipment.delivered_at)
+        .join(Shipment, Shipment.order_id == Order.id)
+        .where(Shipment.shipped_at >= since - span, Shipment.shipped_at < until - span)
+    )
+    if shop_ids is not None:
+        query = query.where(Order.shop_id.in_(sorted(set(shop_ids))))
+    counts: dict[int, list[int]] = {}
+    for shop_id, shipped_at, delivered_at in uow.session.execute(query):
+        due = delivery_due(as_utc(shipped_at), terms)
+        if delivered_at is None and now <= due:
+            continue
+        tally = counts.setdefault(shop_id, [0, 0])
+        tally[0] += 1
+        tally[1] += int(delivered_at is not None and as_utc(delivered_at) <= due)
+    return {shop: Punctuality(due, ok) for shop, (due, ok) in sorted(counts.items())}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCounts:
+    paid: int  # orders paid in the window
+    signed: int  # orders delivered (signed for) in the window
+
+
+def order_counts(
+    uow: UnitOfWork,
+    *,
+    since: datetime,
+    until: datetime,
+    shop_ids: Collection[int] | None = None,
+) -> dict[int, OrderCounts]:
+    """shop → paid and signed order counts in [since, until) (denominators of the score's rates)."""
+    uow.require_active()
+    _check_window(since, until)
+    counts: dict[int, list[int]] = {}
+    for position, stamp in enumerate((Order.paid_at, Order.delivered_at)):
+        query = (
+            select(Order.shop_id, func.count())
+            .where(stamp >= since, stamp < until)
+            .group_by(Order.shop_id)
+        )
+        if shop_ids is not None:
+            query = query.where(Order.shop_id.in_(sorted(set(shop_ids))))
+        for shop_id, n in uow.session.execute(query):
+            counts.setdefault(shop_id, [0, 0])[position] = int(n)
+    return {shop: OrderCounts(paid, signed) for shop, (paid, signed) in sorted(counts.items())}
+
+
+def _check_window(since: datetime, until: datetime) -> None:
+    if since.tzinfo is None or until.tzinfo is None or since >= until:
+        raise invalid(
+            TradeError.INVALID_FILTER, "a window is two timezone-aware times, since < until"
+        )

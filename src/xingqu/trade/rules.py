@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import TypeVar
 
 from xingqu.shared.errors import conflict, invalid
 from xingqu.shared.money import Money
 from xingqu.trade.errors import TradeError
-from xingqu.trade.terms import CompensationRule
+from xingqu.trade.terms import CompensationRule, InsuranceTier
+
+E = TypeVar("E", bound=StrEnum)
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
@@ -20,6 +23,11 @@ MAX_ADDRESS = 300
 MAX_REASON = 80
 MAX_CARRIER = 40
 MAX_TRACKING_NO = 64
+MAX_SHIP_WITHIN_HOURS = 720
+MAX_DEVICE_ID = 64
+MAX_INSTRUMENT = 64
+OPAQUE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+"""Device ids and payment instruments given by clients: 1–64 of A–Z a–z 0–9 _ . : -."""
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 """Client idempotency keys: 1–64 of A–Z a–z 0–9 _ . : - (a UUID fits). `#` is never allowed, so
 the keys derived for checkout orders (`key#shop_id`) cannot collide with a client's own key."""
@@ -75,6 +83,16 @@ def check_buyer_may_cancel(current: OrderStatus) -> None:
             "a paid order cannot be cancelled by the buyer; request a refund instead",
             current=str(current),
         )
+
+
+class TrackingKind(StrEnum):
+    """A carrier's scan of a parcel."""
+
+    PICKED_UP = "picked_up"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
 
 
 class PaymentStatus(StrEnum):
@@ -145,6 +163,22 @@ def validate_address(address: str) -> None:
         raise invalid(TradeError.INVALID_ORDER, f"addresses are at most {MAX_ADDRESS} characters")
 
 
+def validate_device_id(device_id: str | None) -> None:
+    if device_id is not None and not (isinstance(device_id, str) and OPAQUE_ID.match(device_id)):
+        raise invalid(
+            TradeError.INVALID_ORDER,
+            f"a device id is 1–{MAX_DEVICE_ID} characters: A–Z, a–z, 0–9, '_', '.', ':', '-'",
+        )
+
+
+def validate_instrument(instrument: str | None) -> None:
+    if instrument is not None and not (isinstance(instrument, str) and OPAQUE_ID.match(instrument)):
+        raise invalid(
+            TradeError.INVALID_PAYMENT,
+            f"a payment instrument is 1–{MAX_INSTRUMENT} characters: A–Z, a–z, 0–9, '_', '.', ':', '-'",
+        )
+
+
 def validate_reason(reason: str) -> None:
     if not reason.strip() or len(reason) > MAX_REASON:
         raise invalid(TradeError.INVALID_ORDER, f"a cancel reason is 1–{MAX_REASON} characters")
@@ -171,3 +205,28 @@ def order_total(priced_lines: Iterable[tuple[Money, int]]) -> Money:
 def compensation_fen(paid_fen: int, rule: CompensationRule) -> int:
     """A coupon worth the rule's share of the paid amount, raised to its floor, cut to its cap."""
     return min(max(paid_fen * rule.rate_bp // 10_000, rule.floor_fen), rule.cap_fen)
+
+
+def parse_choice(kind: type[E], value: str, what: str) -> E:
+    """`value` as a member of `kind`, or `trade.invalid_terms` naming the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise invalid(
+            TradeError.INVALID_TERMS, f"a {what} is one of {choices}, got {value!r}"
+        ) from None
+
+
+INSURANCE_ORDER = (
+    InsuranceTier.NONE,
+    InsuranceTier.SMALL,
+    InsuranceTier.UPGRADED,
+    InsuranceTier.LARGE,
+)
+
+
+def order_insurance(tiers: Iterable[InsuranceTier | str]) -> InsuranceTier:
+    """An order's parcel is covered by the best return-shipping insurance of any of its products."""
+    ranks = [INSURANCE_ORDER.index(InsuranceTier(t)) for t in tiers]
+    return INSURANCE_ORDER[max(ranks, default=0)]

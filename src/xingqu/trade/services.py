@@ -25,10 +25,12 @@ from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import conflict, forbidden, invalid, not_found
 from xingqu.store.uow import UnitOfWork
 from xingqu.trade import events
+from xingqu.trade.deadlines import ShipPromise, order_ship_by
 from xingqu.trade.errors import TradeError
 from xingqu.trade.lifecycle import move, order_for_update, require_buyer, require_shop_merchant
 from xingqu.trade.models import CartLine, Order, OrderLine, Payment, Shipment
 from xingqu.trade.payments import PaymentProvider
+from xingqu.trade.promises import product_promises
 from xingqu.trade.refunds import OrderMoney, order_for_refund, record_refund, refund_rest
 from xingqu.trade.rules import (
     MAX_LINES,
@@ -37,14 +39,18 @@ from xingqu.trade.rules import (
     check_buyer_may_cancel,
     check_transition,
     checkout_order_key,
+    order_insurance,
     order_total,
     validate_address,
+    validate_device_id,
     validate_idempotency_key,
+    validate_instrument,
     validate_order_lines,
     validate_quantity,
     validate_reason,
     validate_shipment,
 )
+from xingqu.trade.terms import DEFAULT_TERMS, Terms
 
 __all__ = [
     "OrderLineSpec",
@@ -81,6 +87,7 @@ class PlaceOrder:
     lines: list[OrderLineSpec]
     idempotency_key: str
     address: str = ""
+    device_id: str | None = None  # the buyer's device, as their client reports it
 
 
 def provider_charge_key(order_id: int) -> str:
@@ -153,19 +160,29 @@ def remove_from_cart(uow: UnitOfWork, actor: Actor, sku_id: int) -> None:
 # --- buyer: orders ----------------------------------------------------------------------------
 
 
-def place_order(uow: UnitOfWork, actor: Actor, cmd: PlaceOrder) -> Order:
+def place_order(
+    uow: UnitOfWork, actor: Actor, cmd: PlaceOrder, *, terms: Terms = DEFAULT_TERMS
+) -> Order:
     """Buy now: one order for SKUs of one shop, stock reserved in the same transaction."""
     actor.require(Role.CONSUMER)
     validate_idempotency_key(cmd.idempotency_key)
     validate_order_lines([(line.sku_id, line.quantity) for line in cmd.lines])
     validate_address(cmd.address)
+    validate_device_id(cmd.device_id)
     try:
         with uow:
             existing = _order_by_key(uow, actor.user_id, cmd.idempotency_key)
             if existing is not None:
                 return _same_request(existing, cmd)
             order = _create_order(
-                uow, actor.user_id, cmd.lines, cmd.idempotency_key, None, cmd.address
+                uow,
+                actor.user_id,
+                cmd.lines,
+                cmd.idempotency_key,
+                None,
+                cmd.address,
+                cmd.device_id,
+                terms,
             )
             uow.commit()
             return order
@@ -178,7 +195,15 @@ def place_order(uow: UnitOfWork, actor: Actor, cmd: PlaceOrder) -> Order:
         return _same_request(existing, cmd)
 
 
-def checkout(uow: UnitOfWork, actor: Actor, idempotency_key: str, address: str = "") -> list[Order]:
+def checkout(
+    uow: UnitOfWork,
+    actor: Actor,
+    idempotency_key: str,
+    address: str = "",
+    *,
+    device_id: str | None = None,
+    terms: Terms = DEFAULT_TERMS,
+) -> list[Order]:
     """Turn the actor's cart into one order per shop and empty the cart.
 
     Every line must still be on sale and in stock, or nothing happens (the buyer removes the line
@@ -186,6 +211,7 @@ def checkout(uow: UnitOfWork, actor: Actor, idempotency_key: str, address: str =
     actor.require(Role.CONSUMER)
     validate_idempotency_key(idempotency_key)
     validate_address(address)
+    validate_device_id(device_id)
     try:
         with uow:
             s = uow.session
@@ -218,6 +244,8 @@ def checkout(uow: UnitOfWork, actor: Actor, idempotency_key: str, address: str =
                     checkout_order_key(idempotency_key, shop_id),
                     idempotency_key,
                     address,
+                    device_id,
+                    terms,
                 )
                 for shop_id, specs in sorted(by_shop.items())
             ]
@@ -235,11 +263,20 @@ def checkout(uow: UnitOfWork, actor: Actor, idempotency_key: str, address: str =
 
 
 def pay_order(
-    uow: UnitOfWork, actor: Actor, order_id: int, idempotency_key: str, *, payments: PaymentProvider
+    uow: UnitOfWork,
+    actor: Actor,
+    order_id: int,
+    idempotency_key: str,
+    *,
+    payments: PaymentProvider,
+    instrument: str | None = None,
+    terms: Terms = DEFAULT_TERMS,
 ) -> Payment:
-    """Charge the order's total. A retry with the same key returns the same payment; the provider
-    is charged once. A provider failure leaves the order unpaid and nothing written."""
+    """Charge the order's total to the buyer's `instrument` (their default one when None). A retry
+    with the same key returns the same payment; the provider is charged once. A provider failure
+    leaves the order unpaid and nothing written."""
     validate_idempotency_key(idempotency_key)
+    validate_instrument(instrument)
     try:
         with uow:
             order = order_for_update(uow, order_id)
@@ -248,7 +285,12 @@ def pay_order(
             if existing is not None:
                 return _same_order(existing, order_id)
             check_transition(OrderStatus(order.status), OrderStatus.PAID)
-            charge = payments.charge(order.total, idempotency_key=provider_charge_key(order.id))
+            charge = payments.charge(
+                order.total,
+                idempotency_key=provider_charge_key(order.id),
+                payer=f"user:{order.buyer_id}",
+                instrument=instrument,
+            )
             now = uow.clock.now()
             payment = Payment(
                 order_id=order.id,
@@ -256,6 +298,7 @@ def pay_order(
                 amount_fen=order.total_fen,
                 currency=order.currency,
                 provider_reference=charge.reference,
+                instrument=charge.instrument,
                 idempotency_key=idempotency_key,
                 status=PaymentStatus.CAPTURED,
                 refunded_fen=0,
@@ -264,6 +307,11 @@ def pay_order(
             )
             order.payment = payment
             move(uow, order, OrderStatus.PAID)
+            order.ship_by = order_ship_by(
+                ((ShipPromise(ln.ship_promise), ln.ship_within_hours) for ln in order.lines),
+                now,
+                terms,
+            )
             uow.flush()
             uow.emit(
                 events.OrderPaid(
@@ -273,6 +321,7 @@ def pay_order(
                     amount_fen=order.total_fen,
                     currency=order.currency,
                     product_ids=order.product_ids,
+                    instrument=payment.instrument,
                 )
             )
             uow.commit()
@@ -385,6 +434,8 @@ def _create_order(
     idempotency_key: str,
     checkout_key: str | None,
     address: str,
+    device_id: str | None,
+    terms: Terms,
 ) -> Order:
     skus = [catalog.sellable_sku(uow, spec.sku_id) for spec in specs]
     shops = {sku.shop_id for sku in skus}
@@ -400,6 +451,7 @@ def _create_order(
     total = order_total(
         (sku.unit_price, spec.quantity) for sku, spec in zip(skus, specs, strict=True)
     )
+    promises = product_promises(uow, {sku.product_id for sku in skus}, terms)
     order = Order(
         buyer_id=buyer_id,
         shop_id=shops.pop(),
@@ -409,6 +461,7 @@ def _create_order(
         idempotency_key=idempotency_key,
         checkout_key=checkout_key,
         address=address.strip(),
+        device_id=device_id,
         placed_at=uow.clock.now(),
         payment=None,  # known to be absent: readable after the transaction without a lazy load
         shipment=None,
@@ -421,9 +474,14 @@ def _create_order(
                 quantity=spec.quantity,
                 unit_price_fen=sku.unit_price.amount,
                 content_id=spec.content_id,
+                ship_promise=promises[sku.product_id].ship_promise,
+                ship_within_hours=promises[sku.product_id].ship_within_hours,
+                return_policy=promises[sku.product_id].return_policy,
             )
             for sku, spec in zip(skus, specs, strict=True)
         ],
+        instant_refund=all(promises[sku.product_id].instant_refund for sku in skus),
+        insurance_tier=order_insurance(promises[sku.product_id].insurance_tier for sku in skus),
     )
     uow.session.add(order)
     uow.flush()  # a duplicate idempotency key fails here
@@ -444,6 +502,7 @@ def _create_order(
                 }
                 for line in order.lines
             ],
+            device_id=order.device_id,
         )
     )
     return order

@@ -94,6 +94,8 @@ class Terms:
     """'Same-day' products paid before this local hour ship that day, later ones the next day."""
     fake_shipping_hours: int = 48
     """A shipment with no carrier scan this many hours after it was declared is fake shipping."""
+    deliver_within_hours: int = 72
+    """A shipped parcel is delivered on time when it is signed for within this long of shipping."""
     auto_confirm_days: int = 10
     """A delivered order the buyer has not confirmed is confirmed this many days after delivery."""
     compensation: dict[CompensationKind, CompensationRule] = field(default_factory=_compensation)
@@ -165,7 +167,9 @@ class Terms:
         missing_caps = set(InsuranceTier) - set(self.insurance_caps_fen)
         missing_rules = set(CompensationKind) - set(self.compensation)
         if missing or missing_caps or missing_rules:
-            raise ValueError("trade terms: every rating, insurance tier and compensation kind needs a value")
+            raise ValueError(
+                "trade terms: every rating, insurance tier and compensation kind needs a value"
+            )
 
 
 DEFAULT_TERMS = Terms()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Query, status
 from pydantic import Field
 
 from xingqu.api.deps import CurrentActor, IdempotencyKey, PageDep, PlatformDep
@@ -20,6 +20,8 @@ from xingqu.trade import queries, services
 from xingqu.trade.rules import (
     MAX_ADDRESS,
     MAX_CARRIER,
+    MAX_DEVICE_ID,
+    MAX_INSTRUMENT,
     MAX_LINES,
     MAX_QUANTITY,
     MAX_REASON,
@@ -27,6 +29,17 @@ from xingqu.trade.rules import (
 )
 
 router = APIRouter(tags=["trade"], responses=ERRORS)  # type: ignore[arg-type]
+
+DeviceId = Annotated[
+    str | None,
+    Header(
+        alias="X-Device-Id",
+        min_length=1,
+        max_length=MAX_DEVICE_ID,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="the buyer's device, as the client identifies it (optional)",
+    ),
+]
 
 
 class CartItemCreate(Strict):
@@ -62,6 +75,16 @@ class OrderCreate(Strict):
     address: str = Field(default="", max_length=MAX_ADDRESS)
 
 
+class PaymentCreate(Strict):
+    instrument: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_INSTRUMENT,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="the payment instrument to charge; the buyer's default one when absent",
+    )
+
+
 class OrderCancel(Strict):
     reason: str = Field(default="buyer", min_length=1, max_length=MAX_REASON)
 
@@ -89,6 +112,7 @@ class PaymentPublic(Public):
     status: str
     refunded_fen: int
     provider_reference: str
+    instrument: str | None
     paid_at: datetime
 
 
@@ -107,6 +131,7 @@ class OrderPublic(Public):
     total_fen: int
     currency: str
     address: str
+    device_id: str | None
     cancel_reason: str | None
     placed_at: datetime
     paid_at: datetime | None
@@ -140,24 +165,41 @@ def remove_from_cart(sku_id: int, actor: CurrentActor, platform: PlatformDep) ->
 
 @router.post("/cart/checkout", status_code=status.HTTP_201_CREATED)
 def checkout(
-    body: CheckoutCreate, key: IdempotencyKey, actor: CurrentActor, platform: PlatformDep
+    body: CheckoutCreate,
+    key: IdempotencyKey,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    device_id: DeviceId = None,
 ) -> list[OrderPublic]:
     """One order per shop from the cart, which is emptied."""
-    orders = services.checkout(platform.uow(), actor, key, body.address)
+    orders = services.checkout(
+        platform.uow(),
+        actor,
+        key,
+        body.address,
+        device_id=device_id,
+        terms=platform.settings.trade,
+    )
     return [OrderPublic.model_validate(o) for o in orders]
 
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED)
 def place_order(
-    body: OrderCreate, key: IdempotencyKey, actor: CurrentActor, platform: PlatformDep
+    body: OrderCreate,
+    key: IdempotencyKey,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    device_id: DeviceId = None,
 ) -> OrderPublic:
     """Buy now: SKUs of one shop, stock reserved until the order is paid or cancelled."""
     cmd = services.PlaceOrder(
         lines=[services.OrderLineSpec(ln.sku_id, ln.quantity, ln.content_id) for ln in body.lines],
         idempotency_key=key,
         address=body.address,
+        device_id=device_id,
     )
-    return OrderPublic.model_validate(services.place_order(platform.uow(), actor, cmd))
+    order = services.place_order(platform.uow(), actor, cmd, terms=platform.settings.trade)
+    return OrderPublic.model_validate(order)
 
 
 @router.get("/orders")
@@ -191,9 +233,21 @@ def get_order(order_id: int, actor: CurrentActor, platform: PlatformDep) -> Orde
 
 @router.post("/orders/{order_id}/pay")
 def pay_order(
-    order_id: int, key: IdempotencyKey, actor: CurrentActor, platform: PlatformDep
+    order_id: int,
+    key: IdempotencyKey,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    body: PaymentCreate | None = None,
 ) -> PaymentPublic:
-    payment = services.pay_order(platform.uow(), actor, order_id, key, payments=platform.payments)
+    payment = services.pay_order(
+        platform.uow(),
+        actor,
+        order_id,
+        key,
+        payments=platform.payments,
+        instrument=body.instrument if body is not None else None,
+        terms=platform.settings.trade,
+    )
     return PaymentPublic.model_validate(payment)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-25 05:20:56.171299
+Create Date: 2026-12-02 14:57:31.286004
 """
 
 from collections.abc import Sequence
@@ -34,11 +34,21 @@ def upgrade() -> None:
         sa.Column("product_id", sa.BigInteger(), nullable=True),
         sa.Column("creator_id", sa.BigInteger(), nullable=True),
         sa.Column("category_id", sa.BigInteger(), nullable=True),
+        sa.Column("shop_id", sa.BigInteger(), nullable=True),
         sa.Column("value", sa.Double(), nullable=False),
         sa.Column("request_id", sa.String(length=64), nullable=True),
         sa.Column("source_event_id", sa.BigInteger(), nullable=True),
         sa.Column("source_seq", sa.Integer(), nullable=False),
         sa.Column("occurred_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("model_version", sa.String(length=40), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=True),
+        sa.Column("position", sa.SmallInteger(), nullable=True),
+        sa.Column("retrieval_score", sa.Double(), nullable=True),
+        sa.Column("p_click", sa.Double(), nullable=True),
+        sa.Column("p_buy_given_click", sa.Double(), nullable=True),
+        sa.Column("p_refund_given_buy", sa.Double(), nullable=True),
+        sa.Column("expected_watch_s", sa.Double(), nullable=True),
+        sa.Column("value_fen", sa.Double(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_behaviour_events")),
         sa.UniqueConstraint(
             "source_event_id",
@@ -54,6 +64,13 @@ def upgrade() -> None:
             "ix_behaviour_events_product_time", ["product_id", "occurred_at"], unique=False
         )
         batch_op.create_index(
+            "ix_behaviour_events_shop_action_time",
+            ["shop_id", "action", "occurred_at"],
+            unique=False,
+            sqlite_where=sa.text("shop_id IS NOT NULL"),
+            postgresql_where=sa.text("shop_id IS NOT NULL"),
+        )
+        batch_op.create_index(
             "ix_behaviour_events_time_action_content",
             ["occurred_at", "action", "content_id"],
             unique=False,
@@ -67,6 +84,13 @@ def upgrade() -> None:
             "ix_behaviour_events_user_time", ["user_id", "occurred_at"], unique=False
         )
 
+    op.create_table(
+        "behaviour_log_cursors",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("last_event_id", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_behaviour_log_cursors")),
+    )
     op.create_table(
         "categories",
         sa.Column(
@@ -88,6 +112,38 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("categories", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_categories_parent_id"), ["parent_id"], unique=False)
+
+    op.create_table(
+        "exploration_arms",
+        sa.Column("category_id", sa.BigInteger(), nullable=False),
+        sa.Column("alpha", sa.Double(), nullable=False),
+        sa.Column("beta", sa.Double(), nullable=False),
+        sa.Column("shown", sa.Integer(), nullable=False),
+        sa.Column("updated_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("category_id", name=op.f("pk_exploration_arms")),
+    )
+    op.create_table(
+        "ledger_entries",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("reference", sa.String(length=120), nullable=False),
+        sa.Column("order_id", sa.BigInteger(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("memo", sa.String(length=200), nullable=False),
+        sa.Column("occurred_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_entries")),
+        sa.UniqueConstraint("reference", name=op.f("uq_ledger_entries_reference")),
+    )
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ledger_entries_occurred_at"), ["occurred_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_ledger_entries_order_id"), ["order_id"], unique=False)
 
     op.create_table(
         "outbox_events",
@@ -113,6 +169,24 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbox_events_pending", ["published_at", "id"], unique=False)
 
     op.create_table(
+        "payouts",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("account", sa.String(length=24), nullable=False),
+        sa.Column("owner_id", sa.BigInteger(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=False),
+        sa.Column("paid_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount_fen > 0", name=op.f("ck_payouts_amount_positive")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payouts")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_payouts_idempotency_key")),
+    )
+    op.create_table(
         "programme_tags",
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name_en", sa.String(length=80), nullable=False),
@@ -120,6 +194,21 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_programme_tags")),
     )
+    op.create_table(
+        "served_features",
+        sa.Column("request_id", sa.String(length=64), nullable=False),
+        sa.Column("content_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("feature_set", sa.String(length=16), nullable=False),
+        sa.Column("vector", sa.LargeBinary(), nullable=False),
+        sa.Column("served_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("request_id", "content_id", name=op.f("pk_served_features")),
+    )
+    with op.batch_alter_table("served_features", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_served_features_served_at"), ["served_at"], unique=False
+        )
+
     op.create_table(
         "users",
         sa.Column(
@@ -176,6 +265,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_creators")),
         sa.UniqueConstraint("user_id", name=op.f("uq_creators_user_id")),
     )
+    op.create_table(
+        "ledger_lines",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("account", sa.String(length=24), nullable=False),
+        sa.Column("owner_id", sa.BigInteger(), nullable=False),
+        sa.Column("order_id", sa.BigInteger(), nullable=True),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("occurred_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount_fen <> 0", name=op.f("ck_ledger_lines_amount_not_zero")),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["ledger_entries.id"],
+            name=op.f("fk_ledger_lines_entry_id_ledger_entries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_lines")),
+    )
+    with op.batch_alter_table("ledger_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_ledger_lines_account_owner_time",
+            ["account", "owner_id", "occurred_at"],
+            unique=False,
+        )
+        batch_op.create_index(batch_op.f("ix_ledger_lines_entry_id"), ["entry_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ledger_lines_order_id"), ["order_id"], unique=False)
+
     op.create_table(
         "merchants",
         sa.Column(
@@ -242,6 +363,19 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "creator_ratings",
+        sa.Column(
+            "creator_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("rating", sa.String(length=2), nullable=False),
+        sa.Column("set_by", sa.BigInteger(), nullable=False),
+        sa.Column("set_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["creator_id"], ["creators.id"], name=op.f("fk_creator_ratings_creator_id_creators")
+        ),
+        sa.PrimaryKeyConstraint("creator_id", name=op.f("pk_creator_ratings")),
+    )
+    op.create_table(
         "follows",
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -301,6 +435,7 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=100), nullable=False),
         sa.Column("checkout_key", sa.String(length=64), nullable=True),
         sa.Column("address", sa.String(length=300), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=True),
         sa.Column("cancel_reason", sa.String(length=80), nullable=True),
         sa.Column("placed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("paid_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
@@ -309,6 +444,13 @@ def upgrade() -> None:
         sa.Column("completed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("cancelled_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("refunded_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("ship_by", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("instant_refund", sa.Boolean(), nullable=False),
+        sa.Column("insurance_tier", sa.String(length=12), nullable=False),
+        sa.Column("completed_by", sa.String(length=12), nullable=True),
+        sa.Column("settled_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("merchant_fee_bp", sa.Integer(), nullable=True),
+        sa.Column("stock_released", sa.Boolean(), nullable=False),
         sa.CheckConstraint("total_fen > 0", name=op.f("ck_orders_total_positive")),
         sa.ForeignKeyConstraint(["buyer_id"], ["users.id"], name=op.f("fk_orders_buyer_id_users")),
         sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_orders_shop_id_shops")),
@@ -323,6 +465,16 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_orders_buyer_status", ["buyer_id", "status"], unique=False)
         batch_op.create_index("ix_orders_shop_status", ["shop_id", "status"], unique=False)
+        batch_op.create_index(
+            "ix_orders_status_completed_settled",
+            ["status", "completed_at", "settled_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_orders_status_delivered", ["status", "delivered_at"], unique=False
+        )
+        batch_op.create_index("ix_orders_status_placed", ["status", "placed_at"], unique=False)
+        batch_op.create_index("ix_orders_status_ship_by", ["status", "ship_by"], unique=False)
 
     op.create_table(
         "products",
@@ -357,6 +509,85 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "affiliate_plans",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "product_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column(
+            "creator_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("rate_bp", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("created_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "rate_bp > 0 AND rate_bp <= 10000", name=op.f("ck_affiliate_plans_rate_in_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["creator_id"], ["creators.id"], name=op.f("fk_affiliate_plans_creator_id_creators")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_affiliate_plans_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["shop_id"], ["shops.id"], name=op.f("fk_affiliate_plans_shop_id_shops")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_affiliate_plans")),
+    )
+    with op.batch_alter_table("affiliate_plans", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_affiliate_plans_product_status", ["product_id", "status"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_affiliate_plans_shop_id"), ["shop_id"], unique=False)
+
+    op.create_table(
+        "compensation_coupons",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("buyer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("issued_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount_fen > 0", name=op.f("ck_compensation_coupons_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["buyer_id"], ["users.id"], name=op.f("fk_compensation_coupons_buyer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_compensation_coupons_order_id_orders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["shop_id"], ["shops.id"], name=op.f("fk_compensation_coupons_shop_id_shops")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_compensation_coupons")),
+        sa.UniqueConstraint("order_id", "kind", name=op.f("uq_compensation_coupons_order_id_kind")),
+    )
+    with op.batch_alter_table("compensation_coupons", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_compensation_coupons_buyer_id"), ["buyer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_compensation_coupons_order_id"), ["order_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_compensation_coupons_shop_id"), ["shop_id"], unique=False
+        )
+
+    op.create_table(
         "content_products",
         sa.Column(
             "content_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
@@ -381,6 +612,30 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "creator_selections",
+        sa.Column(
+            "creator_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "product_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("selected_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["creator_id"], ["creators.id"], name=op.f("fk_creator_selections_creator_id_creators")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_creator_selections_product_id_products")
+        ),
+        sa.PrimaryKeyConstraint("creator_id", "product_id", name=op.f("pk_creator_selections")),
+    )
+    with op.batch_alter_table("creator_selections", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_creator_selections_product_id"), ["product_id"], unique=False
+        )
+
+    op.create_table(
         "payments",
         sa.Column(
             "id",
@@ -393,6 +648,7 @@ def upgrade() -> None:
         sa.Column("amount_fen", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("provider_reference", sa.String(length=80), nullable=False),
+        sa.Column("instrument", sa.String(length=80), nullable=True),
         sa.Column("idempotency_key", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("refunded_fen", sa.Integer(), nullable=False),
@@ -431,6 +687,32 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("product_id", "tag_code", name=op.f("pk_product_tags")),
     )
+    op.create_table(
+        "product_terms",
+        sa.Column(
+            "product_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("ship_promise", sa.String(length=12), nullable=False),
+        sa.Column("ship_within_hours", sa.Integer(), nullable=False),
+        sa.Column("return_policy", sa.String(length=12), nullable=False),
+        sa.Column("instant_refund", sa.Boolean(), nullable=False),
+        sa.Column("insurance_tier", sa.String(length=12), nullable=False),
+        sa.Column("updated_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "ship_within_hours > 0", name=op.f("ck_product_terms_ship_within_positive")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_product_terms_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["shop_id"], ["shops.id"], name=op.f("fk_product_terms_shop_id_shops")
+        ),
+        sa.PrimaryKeyConstraint("product_id", name=op.f("pk_product_terms")),
+    )
+    with op.batch_alter_table("product_terms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_product_terms_shop_id"), ["shop_id"], unique=False)
+
     op.create_table(
         "refund_requests",
         sa.Column(
@@ -520,6 +802,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_skus_product_id"), ["product_id"], unique=False)
 
     op.create_table(
+        "tracking_events",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("location", sa.String(length=120), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("occurred_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_tracking_events_order_id_orders")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_events")),
+    )
+    with op.batch_alter_table("tracking_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tracking_events_order_id"), ["order_id"], unique=False)
+
+    op.create_table(
         "cart_lines",
         sa.Column(
             "id",
@@ -542,6 +846,56 @@ def upgrade() -> None:
         sa.UniqueConstraint("buyer_id", "sku_id", name=op.f("uq_cart_lines_buyer_id_sku_id")),
     )
     op.create_table(
+        "commissions",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("order_id", sa.BigInteger(), nullable=False),
+        sa.Column("order_line_id", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "creator_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("content_id", sa.BigInteger(), nullable=False),
+        sa.Column("product_id", sa.BigInteger(), nullable=False),
+        sa.Column("plan_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("buyer_id", sa.BigInteger(), nullable=False),
+        sa.Column("shop_id", sa.BigInteger(), nullable=False),
+        sa.Column("line_total_fen", sa.Integer(), nullable=False),
+        sa.Column("rate_bp", sa.Integer(), nullable=False),
+        sa.Column("fee_bp", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("base_fen", sa.Integer(), nullable=False),
+        sa.Column("gross_fen", sa.Integer(), nullable=False),
+        sa.Column("fee_fen", sa.Integer(), nullable=False),
+        sa.Column("net_fen", sa.Integer(), nullable=False),
+        sa.Column("touched_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("settled_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "net_fen >= 0 AND fee_fen >= 0 AND gross_fen >= 0",
+            name=op.f("ck_commissions_not_negative"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["creator_id"], ["creators.id"], name=op.f("fk_commissions_creator_id_creators")
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["affiliate_plans.id"], name=op.f("fk_commissions_plan_id_affiliate_plans")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commissions")),
+        sa.UniqueConstraint("order_line_id", name=op.f("uq_commissions_order_line_id")),
+    )
+    with op.batch_alter_table("commissions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commissions_creator_id"), ["creator_id"], unique=False)
+        batch_op.create_index(
+            "ix_commissions_creator_status", ["creator_id", "status"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_commissions_order_id"), ["order_id"], unique=False)
+
+    op.create_table(
         "order_lines",
         sa.Column(
             "id",
@@ -559,6 +913,9 @@ def upgrade() -> None:
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("unit_price_fen", sa.Integer(), nullable=False),
         sa.Column("content_id", sa.Integer(), nullable=True),
+        sa.Column("ship_promise", sa.String(length=12), nullable=False),
+        sa.Column("ship_within_hours", sa.Integer(), nullable=False),
+        sa.Column("return_policy", sa.String(length=12), nullable=False),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_quantity_positive")),
         sa.CheckConstraint("unit_price_fen > 0", name=op.f("ck_order_lines_unit_price_positive")),
         sa.ForeignKeyConstraint(
@@ -586,7 +943,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_order_lines_order_id"))
 
     op.drop_table("order_lines")
+    with op.batch_alter_table("commissions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commissions_order_id"))
+        batch_op.drop_index("ix_commissions_creator_status")
+        batch_op.drop_index(batch_op.f("ix_commissions_creator_id"))
+
+    op.drop_table("commissions")
     op.drop_table("cart_lines")
+    with op.batch_alter_table("tracking_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tracking_events_order_id"))
+
+    op.drop_table("tracking_events")
     with op.batch_alter_table("skus", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_skus_product_id"))
 
@@ -598,12 +965,31 @@ def downgrade() -> None:
         batch_op.drop_index("ix_refund_requests_buyer_status")
 
     op.drop_table("refund_requests")
+    with op.batch_alter_table("product_terms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_product_terms_shop_id"))
+
+    op.drop_table("product_terms")
     op.drop_table("product_tags")
     op.drop_table("payments")
+    with op.batch_alter_table("creator_selections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_creator_selections_product_id"))
+
+    op.drop_table("creator_selections")
     with op.batch_alter_table("content_products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_content_products_product_id"))
 
     op.drop_table("content_products")
+    with op.batch_alter_table("compensation_coupons", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_compensation_coupons_shop_id"))
+        batch_op.drop_index(batch_op.f("ix_compensation_coupons_order_id"))
+        batch_op.drop_index(batch_op.f("ix_compensation_coupons_buyer_id"))
+
+    op.drop_table("compensation_coupons")
+    with op.batch_alter_table("affiliate_plans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_affiliate_plans_shop_id"))
+        batch_op.drop_index("ix_affiliate_plans_product_status")
+
+    op.drop_table("affiliate_plans")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index("ix_products_status_category")
         batch_op.drop_index(batch_op.f("ix_products_shop_id"))
@@ -611,6 +997,10 @@ def downgrade() -> None:
 
     op.drop_table("products")
     with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_orders_status_ship_by")
+        batch_op.drop_index("ix_orders_status_placed")
+        batch_op.drop_index("ix_orders_status_delivered")
+        batch_op.drop_index("ix_orders_status_completed_settled")
         batch_op.drop_index("ix_orders_shop_status")
         batch_op.drop_index("ix_orders_buyer_status")
         batch_op.drop_index("ix_orders_buyer_checkout")
@@ -624,6 +1014,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_follows_creator_id"))
 
     op.drop_table("follows")
+    op.drop_table("creator_ratings")
     with op.batch_alter_table("content_items", schema=None) as batch_op:
         batch_op.drop_index("ix_content_items_status_published")
         batch_op.drop_index("ix_content_items_creator_published")
@@ -631,26 +1022,49 @@ def downgrade() -> None:
 
     op.drop_table("content_items")
     op.drop_table("merchants")
+    with op.batch_alter_table("ledger_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_lines_order_id"))
+        batch_op.drop_index(batch_op.f("ix_ledger_lines_entry_id"))
+        batch_op.drop_index("ix_ledger_lines_account_owner_time")
+
+    op.drop_table("ledger_lines")
     op.drop_table("creators")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 
     op.drop_table("api_tokens")
     op.drop_table("users")
+    with op.batch_alter_table("served_features", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_served_features_served_at"))
+
+    op.drop_table("served_features")
     op.drop_table("programme_tags")
+    op.drop_table("payouts")
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_events_pending")
         batch_op.drop_index("ix_outbox_events_aggregate")
 
     op.drop_table("outbox_events")
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_entries_order_id"))
+        batch_op.drop_index(batch_op.f("ix_ledger_entries_occurred_at"))
+
+    op.drop_table("ledger_entries")
+    op.drop_table("exploration_arms")
     with op.batch_alter_table("categories", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_categories_parent_id"))
 
     op.drop_table("categories")
+    op.drop_table("behaviour_log_cursors")
     with op.batch_alter_table("behaviour_events", schema=None) as batch_op:
         batch_op.drop_index("ix_behaviour_events_user_time")
         batch_op.drop_index("ix_behaviour_events_user_action_time")
         batch_op.drop_index("ix_behaviour_events_time_action_content")
+        batch_op.drop_index(
+            "ix_behaviour_events_shop_action_time",
+            sqlite_where=sa.text("shop_id IS NOT NULL"),
+            postgresql_where=sa.text("shop_id IS NOT NULL"),
+        )
         batch_op.drop_index("ix_behaviour_events_product_time")
         batch_op.drop_index("ix_behaviour_events_content_time")
 
