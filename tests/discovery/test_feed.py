@@ -1,4 +1,5 @@
-"""The baseline feed: what it may show, how it follows interest, and what it logs."""
+"""The feed engine without a model version: what it may show, how it follows interest, and what
+it logs."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from xingqu.catalog.rules import SkuSpec
 from xingqu.content import services as content
 from xingqu.discovery import services
 from xingqu.discovery.feed import Feed, feed
-from xingqu.discovery.models import BehaviourEvent
+from xingqu.discovery.models import BehaviourEvent, ServedFeatures
+from xingqu.discovery.ranking.features import FEATURES
 from xingqu.discovery.services import RecordBehaviour
 from xingqu.shared.access import Actor
 from xingqu.shared.errors import DomainError
@@ -84,42 +86,47 @@ def _sku(p: Platform, product_id: int) -> int:
 
 
 def test_watching_a_new_category_brings_it_into_the_next_feed(platform: Platform, clock) -> None:  # type: ignore[no-untyped-def]
-    # given six toner videos, then thirty newer serum videos of which twenty are popular
+    # given six old toner videos (six creators), then 120 newer videos in ten other categories, half of them
+    # liked: a cold feed (trending and the newest content) never reaches the toner
     p = platform
-    creator, _ = made.creator(p)
+    creators = [made.creator(p, f"c{i}")[0] for i in range(10)]
     toner = made.leaf(p, "toner")
-    toner_videos = [made.item(p, creator, category_id=toner).id for _ in range(6)]
+    toner_videos = [made.item(p, creators[n], category_id=toner).id for n in range(6)]
     clock.advance(timedelta(minutes=5))
-    serum_videos = [made.item(p, creator).id for _ in range(30)]
-    _like_all(p, serum_videos[:20])
+    others = [
+        made.item(p, creators[n % 10], category_id=made.leaf(p, f"other{n % 10}")).id
+        for n in range(120)
+    ]
+    _like_all(p, others[::2])
     viewer = factories.consumer(p)
-    # when a new viewer opens the feed: no toner yet
-    first = feed(p.uow(), viewer, limit=20)
-    assert {i.channel for i in first.items} == {"popular", "fresh"}
+    first = feed(p.uow(), viewer, limit=10)
+    assert len(first.items) == 10
+    assert {i.channel for i in first.items} <= {"trending", "fresh"}
     assert not {i.content_id for i in first.items} & set(toner_videos)
-    # and then watches three toner videos to the end
-    clock.advance(timedelta(minutes=1))
+    # when the viewer watches three toner videos to the end (seconds before the next page)
+    clock.advance(timedelta(seconds=30))
     for video in toner_videos[:3]:
         services.record_behaviour(
             p.uow(), viewer, RecordBehaviour("watch", content_id=video, value=60)
         )
-    second = feed(p.uow(), viewer, limit=20)
-    # then the interest channel serves toner, and nothing from the first page comes back
-    interest = [i for i in second.items if i.channel == "interest"]
-    assert sorted(i.content_id for i in interest) == sorted(toner_videos)
-    assert {i.category_id for i in interest} == {toner}
-    assert not {i.content_id for i in second.items} & {i.content_id for i in first.items}
-    assert len(second.items) == 36 - 20  # everything not shown yet
+    second = feed(p.uow(), viewer, limit=10)
+    # then the interest channel serves the other three toner videos, and nothing seen returns
+    shown_toner = [i for i in second.items if i.category_id == toner]
+    assert sorted(i.content_id for i in shown_toner) == sorted(toner_videos[3:])
+    assert {i.channel for i in shown_toner} == {"interest"}
+    seen = {i.content_id for i in first.items} | set(toner_videos[:3])
+    assert not {i.content_id for i in second.items} & seen
 
 
-def test_impressions_are_logged_with_the_request_id(platform: Platform, clock) -> None:  # type: ignore[no-untyped-def]
+def test_impressions_are_logged_with_how_they_were_chosen(platform: Platform, clock) -> None:  # type: ignore[no-untyped-def]
     # given some content
     creator, creator_id = made.creator(platform)
     items = [made.item(platform, creator).id for _ in range(5)]
     viewer = factories.consumer(platform)
     # when the viewer asks for three items
     result = feed(platform.uow(), viewer, limit=3)
-    # then exactly those three are logged as impressions of this request
+    # then exactly those three are logged as impressions of this request, with their position,
+    # channel and scores, and their feature rows are kept for training
     ev = BehaviourEvent
     with platform.uow(readonly=True) as uow:
         logged = uow.session.execute(
@@ -131,7 +138,17 @@ def test_impressions_are_logged_with_the_request_id(platform: Platform, clock) -
                 ev.category_id,
                 ev.request_id,
                 ev.occurred_at,
+                ev.model_version,
+                ev.channel,
+                ev.position,
+                ev.value_fen,
             ).order_by(ev.id)
+        ).all()
+        scores = uow.session.execute(
+            select(ev.retrieval_score, ev.p_click, ev.p_buy_given_click, ev.p_refund_given_buy)
+        ).all()
+        features = uow.session.execute(
+            select(ServedFeatures.request_id, ServedFeatures.content_id, ServedFeatures.vector)
         ).all()
     leaf = factories.leaf_category(platform)
     assert [tuple(r) for r in logged] == [
@@ -143,29 +160,38 @@ def test_impressions_are_logged_with_the_request_id(platform: Platform, clock) -
             leaf,
             result.request_id,
             clock.now(),
+            None,  # no model version trained yet
+            i.channel.value,
+            position,
+            i.score,
         )
-        for i in result.items
+        for position, i in enumerate(result.items)
     ]
+    assert all(0 < v <= 1 for row in scores for v in row)
+    assert sorted((r, c, len(v)) for r, c, v in features) == sorted(
+        (result.request_id, i.content_id, 4 * len(FEATURES)) for i in result.items
+    )
     assert len(result.items) == 3 and len(result.request_id) == 32
     assert {i.content_id for i in result.items} <= set(items)
 
 
-def test_popular_content_leads_a_cold_feed(platform: Platform) -> None:
-    # given four items liked 3, 2, 1 and 0 times
-    creator, _ = made.creator(platform)
-    a, b, c, d = (made.item(platform, creator).id for _ in range(4))
+def test_a_cold_feed_shows_trending_and_fresh_content(platform: Platform) -> None:
+    # given four items liked 3, 2, 1 and 0 times, by four creators
+    items = [made.item(platform, made.creator(platform, f"c{n}")[0]).id for n in range(4)]
+    a, b, c, d = items
     _like_all(platform, [a, b, c])
     _like_all(platform, [a, b])
     _like_all(platform, [a])
-    # when a viewer without history asks for four: three popular and one fresh, interleaved
+    # when a viewer without history asks for four
     result = feed(platform.uow(), factories.consumer(platform), limit=4)
-    # then
-    assert [(i.content_id, i.channel, i.score) for i in result.items] == [
-        (a, "popular", 6.0),
-        (b, "popular", 4.0),
-        (d, "fresh", 1.0),
-        (c, "popular", 2.0),
-    ]
+    # then all four are shown: the most popular first (trending), the newest by freshness
+    assert (result.items[0].content_id, result.items[0].channel) == (a, "trending")
+    assert {(i.content_id, i.channel) for i in result.items} == {
+        (a, "trending"),
+        (b, "trending"),
+        (c, "fresh"),  # 2nd newest beats 3rd most popular
+        (d, "fresh"),
+    }
 
 
 def test_an_empty_catalogue_gives_an_empty_feed_and_bad_limits_change_nothing(

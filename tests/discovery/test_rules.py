@@ -12,7 +12,7 @@ from xingqu.discovery.rules import (
     Channel,
     Signal,
     allocate,
-    channel_quotas,
+    candidate_quotas,
     check_behaviour,
     check_watch,
     decay,
@@ -23,6 +23,7 @@ from xingqu.discovery.rules import (
     max_watch_seconds,
     parse_action,
     popularity_points,
+    rank_strength,
     signal_weights,
     watch_completion,
 )
@@ -168,17 +169,30 @@ def test_allocate_splits_by_largest_remainder() -> None:
     assert allocate([0.0, 0.0], 3) == [0, 0]
 
 
-def test_channel_quotas_with_and_without_a_profile() -> None:
-    assert channel_quotas(20, has_interest=True) == {
-        Channel.INTEREST: 12,
-        Channel.POPULAR: 6,
-        Channel.FRESH: 2,
+def test_candidate_quotas_split_the_pool_among_the_available_channels() -> None:
+    # given every channel, a page of 20 (a pool of 6 per slot = 120)
+    everything = candidate_quotas(20, list(Channel))
+    # then the shares of CANDIDATE_SHARES, largest remainder
+    assert everything == {
+        Channel.MODEL: 31,
+        Channel.SESSION: 17,
+        Channel.FOLLOW: 12,
+        Channel.INTEREST: 24,
+        Channel.EXPLORATION: 10,
+        Channel.FRESH: 9,
+        Channel.TRENDING: 17,
     }
-    assert channel_quotas(20, has_interest=False) == {
-        Channel.INTEREST: 0,
-        Channel.POPULAR: 15,
-        Channel.FRESH: 5,
+    assert sum(everything.values()) == 120
+    # a cold user: only fresh and trending; a small page still gets MIN_CANDIDATES
+    assert candidate_quotas(5, [Channel.FRESH, Channel.TRENDING]) == {
+        Channel.FRESH: 22,
+        Channel.TRENDING: 38,
     }
+
+
+def test_rank_strength_is_one_for_the_best_and_falls_slowly() -> None:
+    assert rank_strength(3).tolist() == [1.0, 11 / 12, 11 / 13]
+    assert rank_strength(0).tolist() == []
 
 
 def test_interleave_spreads_queues_in_proportion() -> None:

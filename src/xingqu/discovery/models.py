@@ -16,6 +16,7 @@ from sqlalchemy import (
     Double,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     UniqueConstraint,
@@ -98,3 +99,18 @@ class LogCursor(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ServedFeatures(Base):
+    """The ranker's input row of one served impression, exactly as the feed computed it (a
+    float32 vector in `feature_set` order): training joins it to what followed, so the model
+    learns from the features it will see when serving (no training/serving skew)."""
+
+    __tablename__ = "served_features"
+
+    request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    feature_set: Mapped[str] = mapped_column(String(16))  # `ranking.features.FEATURE_SET`
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    served_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -130,9 +130,7 @@ class DataPort:
             pid: shop
             for pid, shop in self.uow.session.execute(
                 select(ev.product_id, func.min(ev.shop_id))
-                .where(
-                    ev.product_id.in_(ids), ev.action == Action.ORDER, ev.shop_id.is_not(None)
-                )
+                .where(ev.product_id.in_(ids), ev.action == Action.ORDER, ev.shop_id.is_not(None))
                 .group_by(ev.product_id)
             )
             if pid is not None and shop is not None
@@ -170,6 +168,10 @@ class DataPort:
         """Those of `shop_ids` with fewer than `rules.NEW_MERCHANT_ORDERS` recent orders."""
         standing = self._standing()
         return {shop for shop in shop_ids if standing.is_new(shop)}
+
+    def traffic_limited_shops(self, shop_ids: Collection[int]) -> set[int]:
+        """Those of `shop_ids` under a traffic-limit sanction (governance)."""
+        return set()
 
     def _standing(self):  # type: ignore[no-untyped-def]
         from xingqu.discovery.popularity import shop_standing_cache

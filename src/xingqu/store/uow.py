@@ -27,6 +27,8 @@ class UnitOfWork:
     def __init__(
         self, engine: Engine, clock: Clock | None = None, *, readonly: bool = False
     ) -> None:
+        self.engine = engine
+        """The engine the unit of work opens its sessions on (for a sibling read-only one)."""
         bind = engine.execution_options(xingqu_readonly=True) if readonly else engine
         self._sessions = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
         self.clock: Clock = clock or SystemClock()
@@ -93,6 +95,11 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
+
+    def reader(self) -> UnitOfWork:
+        """A read-only unit of work on the same database and clock (on SQLite it does not take
+        the write lock, so a use case can read before it opens its short write transaction)."""
+        return UnitOfWork(self.engine, self.clock, readonly=True)
 
 
 class UnitOfWorkFactory:

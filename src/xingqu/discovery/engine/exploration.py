@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -90,7 +91,7 @@ def learn_from_log(
         ).all()
         if not shown:
             return Learned(0, 0.0, 0)
-        rewards = _rewards(uow, shown, response_window)
+        rewards = _rewards(uow, [tuple(row) for row in shown], response_window)
         by_category: dict[int, list[float]] = defaultdict(list)
         for (_, _, _, category, _), reward in zip(shown, rewards, strict=True):
             if category is not None:
@@ -121,16 +122,18 @@ def learn_from_log(
         return Learned(len(shown), float(sum(rewards)), len(by_category))
 
 
-def _rewards(uow: UnitOfWork, shown: Sequence[object], window: timedelta) -> list[float]:
+def _rewards(uow: UnitOfWork, shown: Sequence[tuple[Any, ...]], window: timedelta) -> list[float]:
     """The response to each impression: what the same user did with the same content after it,
     within `window`."""
     ev = BehaviourEvent
-    rows = [tuple(r) for r in shown]  # type: ignore[call-overload]
+    rows: list[tuple[Any, ...]] = [tuple(r) for r in shown]
     users = sorted({r[1] for r in rows})
     contents = sorted({r[2] for r in rows if r[2] is not None})
     start = min(r[4] for r in rows)
     end = max(r[4] for r in rows) + window
-    responses: dict[tuple[int, int], list[tuple[datetime, Action, float]]] = defaultdict(list)
+    responses: dict[tuple[int, int | None], list[tuple[datetime, Action, float]]] = defaultdict(
+        list
+    )
     for user, content, action, value, at in uow.session.execute(
         select(ev.user_id, ev.content_id, ev.action, ev.value, ev.occurred_at).where(
             ev.user_id.in_(users),

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from xingqu.discovery.ranking.features import (
     CHANNELS,
+    FEATURE_INDEX,
     KINDS,
     assemble,
     hour_columns,
@@ -22,10 +23,12 @@ from xingqu.discovery.ranking.features import (
     price_vs_user_level,
     smoothed_rate,
 )
+from xingqu.discovery.ranking.ranker import Heads
 from xingqu.discovery.rules import (
     PRIOR_P_BUY_GIVEN_CLICK,
     PRIOR_P_CLICK,
     PRIOR_P_REFUND_GIVEN_BUY,
+    PRIOR_WATCH_S,
     local_hour,
 )
 
@@ -101,3 +104,28 @@ def feature_columns(x: FeatureInputs) -> dict[str, np.ndarray]:
         columns[f"channel_{name}"] = (channels == code).astype(np.float32)
     n = max((np.size(v) for v in columns.values()), default=1)
     return {name: np.broadcast_to(value, (n,)) for name, value in columns.items()}
+
+
+def prior_heads(matrix: np.ndarray) -> Heads:
+    """The heads before a ranker is trained, from the feature matrix alone:
+
+        p_click = item_ctr × (1 + 2 × user_category_affinity) × (0.5 + 0.5 × retrieval_score)
+        p_buy|click = item_cvr        p_refund|buy = item_refund_rate
+        watch_s = PRIOR_WATCH_S × p_click / PRIOR_P_CLICK
+
+    (the smoothed rates are the platform priors for items without history), so that even a
+    fresh platform ranks what matches the user's interests and what others clicked first."""
+    m = np.asarray(matrix, dtype=np.float32)
+
+    def column(name: str) -> np.ndarray:
+        return m[:, FEATURE_INDEX[name]]
+
+    affinity = np.clip(column("user_category_affinity"), 0.0, 1.0)
+    retrieval = np.clip(column("retrieval_score"), 0.0, 1.0)
+    p_click = column("item_ctr") * (1.0 + 2.0 * affinity) * (0.5 + 0.5 * retrieval)
+    return Heads(
+        p_click=np.clip(p_click, 0.0, 1.0).astype(np.float32),
+        p_buy_given_click=np.clip(column("item_cvr"), 0.0, 1.0).astype(np.float32),
+        p_refund_given_buy=np.clip(column("item_refund_rate"), 0.0, 1.0).astype(np.float32),
+        watch_s=(PRIOR_WATCH_S * p_click / PRIOR_P_CLICK).astype(np.float32),
+    )

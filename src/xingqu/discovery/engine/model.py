@@ -162,9 +162,7 @@ class EngineModel:
         with np.load(folder / TABLES_FILE, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
         items = ItemTable(**{name: arrays[f"items.{name}"] for name in _ITEM_FIELDS})
-        blend = (
-            BlendRecommender.load(folder / BLEND_DIR) if (folder / BLEND_DIR).is_dir() else None
-        )
+        blend = BlendRecommender.load(folder / BLEND_DIR) if (folder / BLEND_DIR).is_dir() else None
         exploration = (
             CategoryExplorationChannel.load(folder / EXPLORATION_DIR)
             if (folder / EXPLORATION_DIR).is_dir()

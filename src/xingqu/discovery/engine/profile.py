@@ -37,10 +37,10 @@ class OnlineProfile:
     activity: int  # recent signals with a category, at most rules.ACTIVITY_CAP
     interests: list[tuple[int, float]]  # top categories and their shares (interest channel)
     affinity: dict[int, float]  # category → share of positive interest weight (feature)
-    engaged_categories: frozenset[int]  # categories with any engagement (exploration skips)
+    engaged_categories: frozenset[int]  # categories the user engaged with (`engaged`)
     recent_content: list[int]  # latest engaged content, newest first (session channel)
     follows: frozenset[int]  # followed creator ids
-    seen: frozenset[int]  # content of the last SEEN_IMPRESSIONS impressions
+    seen: frozenset[int]  # content of the last SEEN_IMPRESSIONS impressions or of any signal
     creator_exposure: dict[int, int]  # impressions per creator in EXPOSURE_WINDOW
     ordered_products: list[int]  # products the user ordered (price level)
 
@@ -56,12 +56,11 @@ def build_profile(data: DataPort, user_id: int, now: datetime) -> OnlineProfile:
         activity=len(signals),
         interests=interest_shares(interest_profile(signals, now), TOP_CATEGORIES),
         affinity=category_affinity(signals),
-        engaged_categories=frozenset(
-            s.category_id for s in signals if s.action != Action.IMPRESSION
-        ),
+        engaged_categories=frozenset(s.category_id for s in signals if engaged(s)),
         recent_content=recent_engaged(signals, SESSION_ITEMS),
         follows=frozenset(follows),
-        seen=frozenset(cid for cid, _, _ in shown),
+        seen=frozenset(cid for cid, _, _ in shown)
+        | frozenset(s.content_id for s in signals if s.content_id is not None),
         creator_exposure=dict(exposure),
         ordered_products=[
             s.product_id for s in signals if s.action == Action.ORDER and s.product_id is not None
@@ -88,18 +87,27 @@ def category_affinity(signals: list[Signal]) -> dict[int, float]:
     return out
 
 
+def engaged(signal: Signal) -> bool:
+    """A click-like action, an order, or a watch of at least `ENGAGED_WATCH_COMPLETION`: more
+    than scrolling past."""
+    return (
+        signal.action in CLICK_ACTIONS
+        or signal.action == Action.PAY
+        or (
+            signal.action == Action.WATCH
+            and watch_completion(signal.value, signal.duration_s) >= ENGAGED_WATCH_COMPLETION
+        )
+    )
+
+
 def recent_engaged(signals: list[Signal], n: int) -> list[int]:
-    """The `n` latest distinct content items the user engaged with (a click-like action, or a
-    watch of at least half), newest first (`signals` are newest first)."""
+    """The `n` latest distinct content items the user engaged with (`engaged`), newest first
+    (`signals` are newest first)."""
     out: list[int] = []
     for s in signals:
         if s.content_id is None or s.content_id in out:
             continue
-        engaged = s.action in CLICK_ACTIONS or (
-            s.action == Action.WATCH
-            and watch_completion(s.value, s.duration_s) >= ENGAGED_WATCH_COMPLETION
-        )
-        if engaged:
+        if engaged(s):
             out.append(s.content_id)
             if len(out) == n:
                 break

@@ -53,6 +53,7 @@ Cross
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -108,6 +109,10 @@ FEATURES: tuple[str, ...] = (
 """The ranker's input columns, in the order of the matrix `assemble` returns."""
 
 FEATURE_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(FEATURES)}
+
+FEATURE_SET: str = hashlib.sha256("\n".join(FEATURES).encode()).hexdigest()[:12]
+"""A fingerprint of `FEATURES` (names and order): logged feature rows of another set are not
+used for training."""
 
 KINDS: tuple[str, ...] = ("video", "live", "post")
 """Content kinds with a one-hot column (`item_kind_<kind>`)."""

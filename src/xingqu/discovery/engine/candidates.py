@@ -1,0 +1,250 @@
+"""Candidate retrieval for one feed request: each channel proposes content, best first.
+
+Channels (`rules.Channel`), each given a quota of the candidate pool (`rules.candidate_quotas`):
+- `model`: the published version's retrieval blend (transitions, EASE, ALS served through its
+  ANN index, SASRec when trained), for users the version knows;
+- `session`: item-to-item neighbours (the version's transition matrix) of the content the user
+  engaged with last, read from the behaviour log at request time, so a watch seconds ago counts;
+- `follow`: followed creators' newest content;
+- `interest`: the user's top categories from the online profile, each category's most engaged
+  content (the version's per-category lists; without a version, its newest content ranked by
+  the recent window's popularity);
+- `exploration`: latent interests — categories the user has never engaged with whose co-affinity
+  with the user's categories is high (`CategoryExplorationChannel`'s NPMI matrix applied to the
+  online profile), chosen by Thompson sampling from the bandit's posterior of how users respond
+  to each category when explored (`exploration.ExplorationArms`);
+- `fresh`: the newest published content (a chance for new creators);
+- `trending`: engagement over the recent window.
+
+A candidate several channels propose is credited to the channel where it ranks best (ties: the
+earlier channel of `rules.CHANNEL_PRIORITY`), and its retrieval score is that rank's strength
+(`rules.rank_strength`). Content the user was shown recently is never proposed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from xingqu.discovery.engine.exploration import ExplorationArms
+from xingqu.discovery.engine.model import EngineModel, transition_neighbours
+from xingqu.discovery.engine.profile import OnlineProfile
+from xingqu.discovery.popularity import Popularity
+from xingqu.discovery.port import DataPort
+from xingqu.discovery.rules import (
+    CHANNEL_PRIORITY,
+    Channel,
+    allocate,
+    candidate_quotas,
+    interleave,
+    rank_strength,
+)
+
+FOLLOW_WINDOW = timedelta(days=14)
+PER_CATEGORY = 200  # newest content per interest category read without a model version
+EXPLORE_SHORTLIST = 8  # best unseen categories by co-affinity, before the bandit draws
+EXPLORE_CATEGORIES = 2  # categories explored per request
+OVERFETCH = 2  # each channel proposes this many times its quota (seen content is skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    content_id: int
+    channel: Channel
+    strength: float  # 0..1, the rank strength in the channel that is credited
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    proposals: list[Proposal]  # best first within channel, channels in priority order
+    explored_categories: list[int]
+
+
+def retrieve(
+    data: DataPort,
+    model: EngineModel | None,
+    profile: OnlineProfile,
+    popularity: Popularity,
+    arms: ExplorationArms,
+    *,
+    limit: int,
+    now: datetime,
+    rng: np.random.Generator,
+) -> Retrieval:
+    """Every channel's proposals for a page of `limit` items (module docstring)."""
+    known_user = model.user_index(profile.user_id) if model is not None else -1
+    explore = _explored_categories(model, profile, arms, rng) if model is not None else []
+    available = [
+        channel
+        for channel in CHANNEL_PRIORITY
+        if _available(channel, model, profile, known_user, explore)
+    ]
+    quotas = candidate_quotas(limit, available)
+    lists: dict[Channel, list[int]] = {}
+    for channel in available:
+        want = quotas[channel] * OVERFETCH + len(profile.seen) // 4
+        lists[channel] = _unseen(
+            _propose(channel, data, model, profile, popularity, known_user, explore, want, now),
+            profile.seen,
+            quotas[channel],
+        )
+    return Retrieval(merge(lists), explore)
+
+
+def merge(lists: dict[Channel, list[int]]) -> list[Proposal]:
+    """One proposal per content item, credited to the channel where it ranks best."""
+    best: dict[int, tuple[float, int, Channel]] = {}
+    for channel in CHANNEL_PRIORITY:
+        ranked = lists.get(channel)
+        if not ranked:
+            continue
+        strengths = rank_strength(len(ranked))
+        order = CHANNEL_PRIORITY.index(channel)
+        for content_id, strength in zip(ranked, strengths, strict=True):
+            held = best.get(content_id)
+            if held is None or (strength, -order) > (held[0], -held[1]):
+                best[content_id] = (float(strength), order, channel)
+    return [
+        Proposal(cid, channel, strength)
+        for cid, (strength, _, channel) in sorted(
+            best.items(), key=lambda kv: (kv[1][1], -kv[1][0], kv[0])
+        )
+    ]
+
+
+def _available(
+    channel: Channel,
+    model: EngineModel | None,
+    profile: OnlineProfile,
+    known_user: int,
+    explore: list[int],
+) -> bool:
+    match channel:
+        case Channel.MODEL:
+            return model is not None and model.blend is not None and known_user >= 0
+        case Channel.SESSION:
+            return (
+                model is not None and model.transition is not None and bool(profile.recent_content)
+            )
+        case Channel.FOLLOW:
+            return bool(profile.follows)
+        case Channel.INTEREST:
+            return bool(profile.interests)
+        case Channel.EXPLORATION:
+            return bool(explore)
+        case _:
+            return True
+
+
+def _propose(
+    channel: Channel,
+    data: DataPort,
+    model: EngineModel | None,
+    profile: OnlineProfile,
+    popularity: Popularity,
+    known_user: int,
+    explore: list[int],
+    want: int,
+    now: datetime,
+) -> list[int]:
+    match channel:
+        case Channel.MODEL:
+            assert model is not None and model.blend is not None
+            items, _ = model.blend.recommend(np.array([known_user]), want)
+            return _content(model, items[0])
+        case Channel.SESSION:
+            assert model is not None and model.transition is not None
+            recent = model.item_index(profile.recent_content)
+            known = recent >= 0
+            weights = 0.5 ** np.arange(len(recent), dtype=np.float64)
+            items, _ = transition_neighbours(model.transition, recent[known], weights[known], want)
+            return _content(model, items)
+        case Channel.FOLLOW:
+            rows = data.newest_by_creators(profile.follows, since=now - FOLLOW_WINDOW, limit=want)
+            return [cid for cid, _, _ in rows]
+        case Channel.INTEREST:
+            return _by_categories(data, model, popularity, profile.interests, want)
+        case Channel.EXPLORATION:
+            assert model is not None
+            share = 1.0 / len(explore)
+            return _by_categories(data, model, popularity, [(c, share) for c in explore], want)
+        case Channel.FRESH:
+            return [cid for cid, _ in data.newest_published(limit=want)]
+        case Channel.TRENDING:
+            return [cid for cid, _ in popularity.ranked[:want]]
+    raise AssertionError(channel)  # pragma: no cover
+
+
+def _content(model: EngineModel, items: np.ndarray) -> list[int]:
+    return [int(c) for c in model.items.content_ids[items[items >= 0]]]
+
+
+def _unseen(ranked: Iterable[int], seen: frozenset[int], n: int) -> list[int]:
+    out: list[int] = []
+    for content_id in ranked:
+        if content_id not in seen and content_id not in out:
+            out.append(content_id)
+            if len(out) == n:
+                break
+    return out
+
+
+def _by_categories(
+    data: DataPort,
+    model: EngineModel | None,
+    popularity: Popularity,
+    shares: Sequence[tuple[int, float]],
+    want: int,
+) -> list[int]:
+    """The best content of each category, mixed in proportion to the categories' shares."""
+    counts = allocate([share for _, share in shares], want)
+    queues: list[list[int]] = []
+    missing = [c for c, _ in shares if model is None or c not in model.category_items]
+    newest = data.published_in_categories(missing, per_category=PER_CATEGORY) if missing else {}
+    for (category, _), n in zip(shares, counts, strict=True):
+        if model is not None and category in model.category_items:
+            queue = _content(model, model.category_items[category])
+        else:
+            queue = sorted(newest.get(category, []), key=lambda c: -popularity.points.get(c, 0.0))
+        queues.append(queue[: max(n, 1) * OVERFETCH])
+    return interleave(queues, [share for _, share in shares])[:want]
+
+
+def _explored_categories(
+    model: EngineModel, profile: OnlineProfile, arms: ExplorationArms, rng: np.random.Generator
+) -> list[int]:
+    """Up to `EXPLORE_CATEGORIES` categories the user has never engaged with: the best by
+    co-affinity with the profile, re-ordered by a Thompson draw from each one's posterior."""
+    channel = model.exploration
+    if channel is None or not model.category_index:
+        return []
+    affinity = channel.affinity_
+    n = affinity.shape[0]
+    profile_vector = np.zeros(n, dtype=np.float64)
+    for category, share in profile.affinity.items():
+        index = model.category_index.get(category)
+        if index is not None and index < n:
+            profile_vector[index] = share
+    if profile_vector.any():
+        scores = np.asarray(affinity.T @ profile_vector, dtype=np.float64).ravel()
+    else:
+        scores = np.asarray(channel.category_reach_, dtype=np.float64).ravel()[:n].copy()
+    for category in profile.engaged_categories:
+        index = model.category_index.get(category)
+        if index is not None and index < n:
+            scores[index] = 0.0
+    ids = model.category_ids[:n]
+    stocked = np.fromiter((int(c) in model.category_items for c in ids), bool, n)
+    scores[~stocked] = 0.0
+    shortlist = [int(i) for i in np.argsort(-scores, kind="stable")[:EXPLORE_SHORTLIST]]
+    shortlist = [i for i in shortlist if scores[i] > 0]
+    if not shortlist:
+        return []
+    categories = [int(ids[i]) for i in shortlist]
+    draws = arms.draw(categories, rng)
+    weighted = np.array([scores[i] for i in shortlist]) / max(scores[shortlist[0]], 1e-12)
+    order = np.argsort(-(weighted * draws), kind="stable")
+    return [categories[i] for i in order[:EXPLORE_CATEGORIES]]
