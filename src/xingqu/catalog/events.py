@@ -56,3 +56,16 @@ class StockAdjusted(Event):
     sku_id: int
     delta: int
     stock: int
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class ShopStatusChanged(Event):
+    """Governance suspended, closed or reinstated a shop."""
+
+    name = "catalog.shop_status_changed"
+    aggregate = "shop"
+    shop_id: int
+    old_status: str
+    new_status: str
+    reason: str

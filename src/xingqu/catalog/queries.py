@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from xingqu.catalog.errors import CatalogError
 from xingqu.catalog.models import Category, Merchant, Product, ProgrammeTag, Shop, Sku
@@ -142,3 +142,27 @@ def count_live_products(uow: UnitOfWork) -> int:
     """Products on sale (runs inside the caller's transaction)."""
     uow.require_active()
     return count_rows(uow.session, Product, Product.status == ProductStatus.LIVE)
+
+
+def live_prices_in_category(uow: UnitOfWork, category_id: int, limit: int = 5_000) -> list[int]:
+    """The cheapest SKU price (fen) of each live product in the category, newest products first
+    (governance compares a new listing's prices with them; runs in the caller's transaction)."""
+    uow.require_active()
+    rows = uow.session.execute(
+        select(func.min(Sku.price_fen))
+        .join(Product, Sku.product_id == Product.id)
+        .where(Product.category_id == category_id, Product.status == ProductStatus.LIVE)
+        .group_by(Product.id)
+        .order_by(Product.id.desc())
+        .limit(limit)
+    )
+    return [int(price) for (price,) in rows]
+
+
+def shop_status(uow: UnitOfWork, shop_id: int) -> ShopStatus:
+    """The shop's status (inside the caller's transaction)."""
+    uow.require_active()
+    status = uow.session.scalar(select(Shop.status).where(Shop.id == shop_id))
+    if status is None:
+        raise not_found(CatalogError.SHOP_NOT_FOUND, "shop", shop_id)
+    return ShopStatus(status)

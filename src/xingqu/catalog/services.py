@@ -10,6 +10,7 @@ from xingqu.catalog import events
 from xingqu.catalog.errors import CatalogError
 from xingqu.catalog.models import Category, Merchant, Product, ProductTag, ProgrammeTag, Shop, Sku
 from xingqu.catalog.rules import (
+    PRODUCT_TRANSITIONS,
     ProductStatus,
     ShopStatus,
     SkuSpec,
@@ -19,6 +20,7 @@ from xingqu.catalog.rules import (
     validate_price,
     validate_stock,
 )
+from xingqu.governance import review as listing_review
 from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import conflict, forbidden, invalid, not_found
 from xingqu.shared.money import Money
@@ -181,7 +183,7 @@ def create_product(uow: UnitOfWork, actor: Actor, cmd: CreateProduct) -> Product
             title_zh=cmd.title_zh.strip(),
             description=cmd.description,
             cover_url=cmd.cover_url,
-            status=ProductStatus.LIVE,
+            status=ProductStatus.UNDER_REVIEW,  # until listing review, below, decides
             created_at=now,
             updated_at=now,
             skus=[Sku(name=k.name.strip(), price_fen=k.price_fen, stock=k.stock) for k in cmd.skus],
@@ -189,6 +191,7 @@ def create_product(uow: UnitOfWork, actor: Actor, cmd: CreateProduct) -> Product
         )
         s.add(product)
         s.flush()
+        _review(uow, product, "create")
         uow.emit(
             events.ProductListed(
                 product_id=product.id,
@@ -222,6 +225,8 @@ def update_product(uow: UnitOfWork, actor: Actor, cmd: UpdateProduct) -> Product
         if changed:
             product.updated_at = uow.clock.now()
             uow.emit(events.ProductUpdated(product_id=product.id, fields=changed))
+            if set(changed) - {"cover_url"}:
+                _review(uow, product, "edit")
         uow.commit()
         return product
 
@@ -244,6 +249,8 @@ def _change_status(
         product = _owned_product(uow, actor, product_id)
         old = ProductStatus(product.status)
         check_product_transition(old, target)
+        if target == ProductStatus.LIVE and not actor.is_operator:
+            listing_review.require_approved(uow, product.id)
         product.status = target
         product.updated_at = uow.clock.now()
         uow.emit(
@@ -281,6 +288,7 @@ def set_sku_price(uow: UnitOfWork, actor: Actor, sku_id: int, price_fen: int) ->
         sku.price_fen = price_fen
         product.updated_at = uow.clock.now()
         uow.emit(events.ProductUpdated(product_id=product.id, fields=[f"sku:{sku.id}:price_fen"]))
+        _review(uow, product, "edit")
         uow.commit()
         return sku
 
@@ -383,6 +391,123 @@ def require_shop_access(uow: UnitOfWork, actor: Actor, shop_id: int, message: st
 def merchant_of_user(uow: UnitOfWork, user_id: int) -> Merchant | None:
     uow.require_active()
     return uow.session.scalar(select(Merchant).where(Merchant.owner_user_id == user_id))
+
+
+# --- listing review and governance's calls, inside the caller's transaction --------------------
+
+
+def _review(uow: UnitOfWork, product: Product, trigger: str) -> None:
+    """Governance reviews the listing as it now is; its decision sets the status (approve or
+    watch: live; review: held under review; reject: rejected). A product the merchant had
+    delisted stays delisted unless rejected."""
+    uow.session.flush()
+    verdict = listing_review.review_listing(uow, listing_facts(uow, product.id), trigger=trigger)
+    current = ProductStatus(product.status)
+    decision = verdict.decision
+    reason = f"review:{decision}"
+    if decision == listing_review.Decision.REJECT:
+        _walk_status(uow, product, ProductStatus.REJECTED, reason)
+    elif current == ProductStatus.DELISTED:
+        return
+    elif decision == listing_review.Decision.REVIEW:
+        _walk_status(uow, product, ProductStatus.UNDER_REVIEW, reason)
+    else:
+        _walk_status(uow, product, ProductStatus.LIVE, reason)
+
+
+def listing_facts(uow: UnitOfWork, product_id: int) -> listing_review.ListingFacts:
+    """The listing in plain values, for listing review."""
+    uow.require_active()
+    product = uow.session.get(Product, product_id)
+    if product is None:
+        raise not_found(CatalogError.PRODUCT_NOT_FOUND, "product", product_id)
+    category = uow.session.get(Category, product.category_id)
+    return listing_review.ListingFacts(
+        product_id=product.id,
+        shop_id=product.shop_id,
+        category_id=product.category_id,
+        category_code=category.code if category is not None else "",
+        title_zh=product.title_zh,
+        title_en=product.title_en,
+        description=product.description,
+        sku_names=tuple(k.name for k in product.skus),
+        prices_fen=tuple(k.price_fen for k in product.skus),
+    )
+
+
+def take_down(uow: UnitOfWork, product_id: int, reason: str) -> ProductStatus:
+    """Governance takes a product off sale (rejected: only a new review brings it back);
+    returns the status it had."""
+    uow.require_active()
+    product = uow.session.get(Product, product_id)
+    if product is None:
+        raise not_found(CatalogError.PRODUCT_NOT_FOUND, "product", product_id)
+    old = ProductStatus(product.status)
+    _walk_status(uow, product, ProductStatus.REJECTED, reason)
+    return old
+
+
+def restore_product(
+    uow: UnitOfWork, product_id: int, expected: ProductStatus, target: ProductStatus, reason: str
+) -> bool:
+    """Put a product back to `target` if it is still `expected` (what governance left it as);
+    False, and nothing changed, if it has moved on since."""
+    uow.require_active()
+    product = uow.session.get(Product, product_id)
+    if product is None or ProductStatus(product.status) != expected:
+        return False
+    _walk_status(uow, product, target, reason)
+    return True
+
+
+def set_shop_status(uow: UnitOfWork, shop_id: int, status: ShopStatus, reason: str) -> ShopStatus:
+    """Governance suspends, closes or reinstates a shop; returns the status it had."""
+    uow.require_active()
+    shop = uow.session.get(Shop, shop_id)
+    if shop is None:
+        raise not_found(CatalogError.SHOP_NOT_FOUND, "shop", shop_id)
+    old = ShopStatus(shop.status)
+    if old != status:
+        shop.status = status
+        uow.emit(
+            events.ShopStatusChanged(
+                shop_id=shop.id, old_status=old, new_status=status, reason=reason
+            )
+        )
+    return old
+
+
+def live_product_ids(uow: UnitOfWork, *, after_id: int, limit: int) -> list[int]:
+    """Ids of live products above `after_id`, in order (governance's re-scan pages with it)."""
+    uow.require_active()
+    return list(
+        uow.session.scalars(
+            select(Product.id)
+            .where(Product.status == ProductStatus.LIVE, Product.id > after_id)
+            .order_by(Product.id)
+            .limit(limit)
+        )
+    )
+
+
+def _walk_status(uow: UnitOfWork, product: Product, target: ProductStatus, reason: str) -> None:
+    """Move the product to `target`, through `under_review` when there is no direct step."""
+    current = ProductStatus(product.status)
+    if current == target:
+        return
+    path = (
+        [target] if target in PRODUCT_TRANSITIONS[current] else [ProductStatus.UNDER_REVIEW, target]
+    )
+    for step in path:
+        old = ProductStatus(product.status)
+        check_product_transition(old, step)
+        product.status = step
+        product.updated_at = uow.clock.now()
+        uow.emit(
+            events.ProductStatusChanged(
+                product_id=product.id, old_status=old, new_status=step, reason=reason
+            )
+        )
 
 
 # --- internals --------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def load_all_models() -> MetaData:
         "xingqu.ledger.models",
         "xingqu.affiliate.models",
         "xingqu.discovery.models",
+        "xingqu.governance.models",
     ):
         try:
             importlib.import_module(module)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-12-02 14:57:31.286004
+Create Date: 2026-12-02 15:08:12.064338
 """
 
 from collections.abc import Sequence
@@ -123,6 +123,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("category_id", name=op.f("pk_exploration_arms")),
     )
     op.create_table(
+        "governance_audit_log",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=False),
+        sa.Column("actor_roles", sa.String(length=80), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("subject_type", sa.String(length=20), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("shop_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("evidence", sa.JSON(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_audit_log")),
+    )
+    with op.batch_alter_table("governance_audit_log", schema=None) as batch_op:
+        batch_op.create_index("ix_governance_audit_shop", ["shop_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_governance_audit_subject", ["subject_type", "subject_id"], unique=False
+        )
+
+    op.create_table(
         "ledger_entries",
         sa.Column(
             "id",
@@ -193,6 +220,23 @@ def upgrade() -> None:
         sa.Column("name_zh", sa.String(length=80), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_programme_tags")),
+    )
+    op.create_table(
+        "ruleset_scans",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("ruleset_version", sa.String(length=40), nullable=False),
+        sa.Column("started_by", sa.Integer(), nullable=False),
+        sa.Column("started_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("scanned", sa.Integer(), nullable=False),
+        sa.Column("taken_down", sa.Integer(), nullable=False),
+        sa.Column("queued", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ruleset_scans")),
     )
     op.create_table(
         "served_features",
@@ -317,6 +361,36 @@ def upgrade() -> None:
         sa.UniqueConstraint("owner_user_id", name=op.f("uq_merchants_owner_user_id")),
     )
     op.create_table(
+        "affiliate_touches",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("buyer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("product_id", sa.BigInteger(), nullable=False),
+        sa.Column("content_id", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "creator_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("touched_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["buyer_id"], ["users.id"], name=op.f("fk_affiliate_touches_buyer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["creator_id"], ["creators.id"], name=op.f("fk_affiliate_touches_creator_id_creators")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_affiliate_touches")),
+    )
+    with op.batch_alter_table("affiliate_touches", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_affiliate_touches_buyer_product_time",
+            ["buyer_id", "product_id", "touched_at"],
+            unique=False,
+        )
+
+    op.create_table(
         "content_items",
         sa.Column(
             "id",
@@ -376,6 +450,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("creator_id", name=op.f("pk_creator_ratings")),
     )
     op.create_table(
+        "creator_reputations",
+        sa.Column(
+            "creator_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("score", sa.Double(), nullable=False),
+        sa.Column("breakdown", sa.JSON(), nullable=False),
+        sa.Column("computed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["creator_id"], ["creators.id"], name=op.f("fk_creator_reputations_creator_id_creators")
+        ),
+        sa.PrimaryKeyConstraint("creator_id", name=op.f("pk_creator_reputations")),
+    )
+    op.create_table(
         "follows",
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -420,6 +507,102 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_shops_merchant_id"), ["merchant_id"], unique=False)
 
     op.create_table(
+        "appeals",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("subject", sa.String(length=12), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("filed_by", sa.Integer(), nullable=False),
+        sa.Column("statement", sa.Text(), nullable=False),
+        sa.Column("evidence", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("filed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.Integer(), nullable=True),
+        sa.Column("decided_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.String(length=500), nullable=True),
+        sa.Column("reason_code", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_appeals_shop_id_shops")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_appeals")),
+    )
+    with op.batch_alter_table("appeals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_appeals_shop_id"), ["shop_id"], unique=False)
+        batch_op.create_index("ix_appeals_status_filed", ["status", "filed_at"], unique=False)
+        batch_op.create_index("ix_appeals_subject", ["subject", "subject_id"], unique=False)
+
+    op.create_table(
+        "governance_cases",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("reason_code", sa.String(length=40), nullable=False),
+        sa.Column("severity", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("summary", sa.String(length=500), nullable=False),
+        sa.Column("evidence", sa.JSON(), nullable=False),
+        sa.Column("product_ids", sa.JSON(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=120), nullable=False),
+        sa.Column("opened_by", sa.Integer(), nullable=False),
+        sa.Column("opened_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.Integer(), nullable=True),
+        sa.Column("decided_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["shop_id"], ["shops.id"], name=op.f("fk_governance_cases_shop_id_shops")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_cases")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_governance_cases_dedupe_key")),
+    )
+    with op.batch_alter_table("governance_cases", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_governance_cases_shop_id"), ["shop_id"], unique=False)
+        batch_op.create_index(
+            "ix_governance_cases_status_opened", ["status", "opened_at"], unique=False
+        )
+
+    op.create_table(
+        "merchant_notices",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("subject_type", sa.String(length=20), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("message", sa.String(length=1000), nullable=False),
+        sa.Column("created_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["shop_id"], ["shops.id"], name=op.f("fk_merchant_notices_shop_id_shops")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_merchant_notices")),
+    )
+    with op.batch_alter_table("merchant_notices", schema=None) as batch_op:
+        batch_op.create_index("ix_merchant_notices_shop", ["shop_id", "id"], unique=False)
+
+    op.create_table(
+        "merchant_scores",
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("score", sa.Double(), nullable=False),
+        sa.Column("stage", sa.String(length=10), nullable=False),
+        sa.Column("breakdown", sa.JSON(), nullable=False),
+        sa.Column("computed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["shop_id"], ["shops.id"], name=op.f("fk_merchant_scores_shop_id_shops")
+        ),
+        sa.PrimaryKeyConstraint("shop_id", name=op.f("pk_merchant_scores")),
+    )
+    op.create_table(
         "orders",
         sa.Column(
             "id",
@@ -451,6 +634,7 @@ def upgrade() -> None:
         sa.Column("settled_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("merchant_fee_bp", sa.Integer(), nullable=True),
         sa.Column("stock_released", sa.Boolean(), nullable=False),
+        sa.Column("open_requests", sa.Integer(), nullable=False),
         sa.CheckConstraint("total_fen > 0", name=op.f("ck_orders_total_positive")),
         sa.ForeignKeyConstraint(["buyer_id"], ["users.id"], name=op.f("fk_orders_buyer_id_users")),
         sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_orders_shop_id_shops")),
@@ -549,6 +733,87 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_affiliate_plans_shop_id"), ["shop_id"], unique=False)
 
     op.create_table(
+        "aftersales_requests",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("buyer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("reason_code", sa.String(length=24), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=False),
+        sa.Column("requested_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("respond_by", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("decided_by", sa.String(length=12), nullable=True),
+        sa.Column("merchant_note", sa.String(length=500), nullable=True),
+        sa.Column("return_by", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("return_carrier", sa.String(length=40), nullable=True),
+        sa.Column("return_tracking_no", sa.String(length=64), nullable=True),
+        sa.Column("returned_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("receive_by", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("escalate_by", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("escalated_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("escalation_note", sa.String(length=500), nullable=True),
+        sa.Column("ruling", sa.String(length=12), nullable=True),
+        sa.Column("ruling_note", sa.String(length=500), nullable=True),
+        sa.Column("ruled_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("provider_reference", sa.String(length=80), nullable=True),
+        sa.Column("executed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("exchange_carrier", sa.String(length=40), nullable=True),
+        sa.Column("exchange_tracking_no", sa.String(length=64), nullable=True),
+        sa.Column("exchanged_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("close_reason", sa.String(length=40), nullable=True),
+        sa.CheckConstraint("amount_fen > 0", name=op.f("ck_aftersales_requests_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["buyer_id"], ["users.id"], name=op.f("fk_aftersales_requests_buyer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_aftersales_requests_order_id_orders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["shop_id"], ["shops.id"], name=op.f("fk_aftersales_requests_shop_id_shops")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_aftersales_requests")),
+        sa.UniqueConstraint(
+            "buyer_id",
+            "idempotency_key",
+            name=op.f("uq_aftersales_requests_buyer_id_idempotency_key"),
+        ),
+    )
+    with op.batch_alter_table("aftersales_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_aftersales_requests_buyer_status", ["buyer_id", "status"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_aftersales_requests_order_id"), ["order_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_aftersales_requests_shop_requested", ["shop_id", "requested_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_aftersales_requests_shop_status", ["shop_id", "status"], unique=False
+        )
+        batch_op.create_index(
+            "ix_aftersales_requests_status_receive_by", ["status", "receive_by"], unique=False
+        )
+        batch_op.create_index(
+            "ix_aftersales_requests_status_respond_by", ["status", "respond_by"], unique=False
+        )
+        batch_op.create_index(
+            "ix_aftersales_requests_status_return_by", ["status", "return_by"], unique=False
+        )
+
+    op.create_table(
         "compensation_coupons",
         sa.Column(
             "id",
@@ -636,6 +901,46 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "listing_reviews",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "product_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("trigger", sa.String(length=16), nullable=False),
+        sa.Column("decision", sa.String(length=12), nullable=False),
+        sa.Column("codes", sa.JSON(), nullable=False),
+        sa.Column("findings", sa.JSON(), nullable=False),
+        sa.Column("ruleset_version", sa.String(length=40), nullable=False),
+        sa.Column("model_version", sa.String(length=40), nullable=True),
+        sa.Column("queue_status", sa.String(length=12), nullable=True),
+        sa.Column("decided_by", sa.Integer(), nullable=True),
+        sa.Column("decided_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.String(length=500), nullable=True),
+        sa.Column("decision_code", sa.String(length=40), nullable=True),
+        sa.Column("created_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_listing_reviews_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["shop_id"], ["shops.id"], name=op.f("fk_listing_reviews_shop_id_shops")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_listing_reviews")),
+    )
+    with op.batch_alter_table("listing_reviews", schema=None) as batch_op:
+        batch_op.create_index("ix_listing_reviews_created", ["created_at"], unique=False)
+        batch_op.create_index(
+            "ix_listing_reviews_product_id_desc", ["product_id", "id"], unique=False
+        )
+        batch_op.create_index("ix_listing_reviews_queue", ["queue_status", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_listing_reviews_shop_id"), ["shop_id"], unique=False)
+
+    op.create_table(
         "payments",
         sa.Column(
             "id",
@@ -714,47 +1019,88 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_product_terms_shop_id"), ["shop_id"], unique=False)
 
     op.create_table(
-        "refund_requests",
+        "sanctions",
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("level", sa.String(length=20), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("starts_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("appeal_until", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changes", sa.JSON(), nullable=False),
+        sa.Column("restored", sa.JSON(), nullable=False),
+        sa.Column("lifted_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("lift_reason", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["governance_cases.id"], name=op.f("fk_sanctions_case_id_governance_cases")
+        ),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_sanctions_shop_id_shops")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sanctions")),
+    )
+    with op.batch_alter_table("sanctions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sanctions_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sanctions_shop_id"), ["shop_id"], unique=False)
+        batch_op.create_index("ix_sanctions_status_level", ["status", "level"], unique=False)
+
+    op.create_table(
+        "service_tickets",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("buyer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
-        sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("reason", sa.String(length=500), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("merchant_note", sa.String(length=500), nullable=True),
-        sa.Column("provider_reference", sa.String(length=80), nullable=True),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("subject", sa.String(length=120), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("idempotency_key", sa.String(length=64), nullable=False),
-        sa.Column("requested_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("decided_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("executed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("amount_fen > 0", name=op.f("ck_refund_requests_amount_positive")),
+        sa.Column("opened_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "first_response_due", xingqu.store.base.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("first_response_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("resolution_due", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("awaiting_shop", sa.Boolean(), nullable=False),
+        sa.Column("resolved_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("escalated_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("escalated_by", sa.String(length=12), nullable=True),
+        sa.Column("closed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("platform_note", sa.String(length=500), nullable=True),
         sa.ForeignKeyConstraint(
-            ["buyer_id"], ["users.id"], name=op.f("fk_refund_requests_buyer_id_users")
+            ["buyer_id"], ["users.id"], name=op.f("fk_service_tickets_buyer_id_users")
         ),
         sa.ForeignKeyConstraint(
-            ["order_id"], ["orders.id"], name=op.f("fk_refund_requests_order_id_orders")
+            ["order_id"], ["orders.id"], name=op.f("fk_service_tickets_order_id_orders")
         ),
         sa.ForeignKeyConstraint(
-            ["shop_id"], ["shops.id"], name=op.f("fk_refund_requests_shop_id_shops")
+            ["shop_id"], ["shops.id"], name=op.f("fk_service_tickets_shop_id_shops")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_refund_requests")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_service_tickets")),
         sa.UniqueConstraint(
-            "buyer_id", "idempotency_key", name=op.f("uq_refund_requests_buyer_id_idempotency_key")
+            "buyer_id", "idempotency_key", name=op.f("uq_service_tickets_buyer_id_idempotency_key")
         ),
     )
-    with op.batch_alter_table("refund_requests", schema=None) as batch_op:
+    with op.batch_alter_table("service_tickets", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_refund_requests_buyer_status", ["buyer_id", "status"], unique=False
+            "ix_service_tickets_buyer_status", ["buyer_id", "status"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_refund_requests_order_id"), ["order_id"], unique=False)
-        batch_op.create_index("ix_refund_requests_shop_status", ["shop_id", "status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_service_tickets_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(
+            "ix_service_tickets_shop_opened", ["shop_id", "opened_at"], unique=False
+        )
+        batch_op.create_index("ix_service_tickets_shop_status", ["shop_id", "status"], unique=False)
+        batch_op.create_index(
+            "ix_service_tickets_status_resolution_due", ["status", "resolution_due"], unique=False
+        )
 
     op.create_table(
         "shipments",
@@ -819,6 +1165,12 @@ def upgrade() -> None:
             ["order_id"], ["orders.id"], name=op.f("fk_tracking_events_order_id_orders")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_events")),
+        sa.UniqueConstraint(
+            "order_id",
+            "kind",
+            "occurred_at",
+            name=op.f("uq_tracking_events_order_id_kind_occurred_at"),
+        ),
     )
     with op.batch_alter_table("tracking_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tracking_events_order_id"), ["order_id"], unique=False)
@@ -896,6 +1248,54 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_commissions_order_id"), ["order_id"], unique=False)
 
     op.create_table(
+        "insurance_claims",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "request_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("buyer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tier", sa.String(length=12), nullable=False),
+        sa.Column("claimed_fen", sa.Integer(), nullable=False),
+        sa.Column("paid_fen", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("claimed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "claimed_fen > 0 AND paid_fen > 0 AND paid_fen <= claimed_fen",
+            name=op.f("ck_insurance_claims_paid"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["buyer_id"], ["users.id"], name=op.f("fk_insurance_claims_buyer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_insurance_claims_order_id_orders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["aftersales_requests.id"],
+            name=op.f("fk_insurance_claims_request_id_aftersales_requests"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["shop_id"], ["shops.id"], name=op.f("fk_insurance_claims_shop_id_shops")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_insurance_claims")),
+        sa.UniqueConstraint("order_id", name=op.f("uq_insurance_claims_order_id")),
+    )
+    with op.batch_alter_table("insurance_claims", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_insurance_claims_buyer_id"), ["buyer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_insurance_claims_request_id"), ["request_id"], unique=False
+        )
+
+    op.create_table(
         "order_lines",
         sa.Column(
             "id",
@@ -932,17 +1332,58 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_order_lines_product_id"), ["product_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_order_lines_sku_id"), ["sku_id"], unique=False)
 
+    op.create_table(
+        "service_ticket_messages",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "author_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("side", sa.String(length=10), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("sent_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_service_ticket_messages_author_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["service_tickets.id"],
+            name=op.f("fk_service_ticket_messages_ticket_id_service_tickets"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_service_ticket_messages")),
+    )
+    with op.batch_alter_table("service_ticket_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_service_ticket_messages_ticket_id"), ["ticket_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("service_ticket_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_service_ticket_messages_ticket_id"))
+
+    op.drop_table("service_ticket_messages")
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_order_lines_sku_id"))
         batch_op.drop_index(batch_op.f("ix_order_lines_product_id"))
         batch_op.drop_index(batch_op.f("ix_order_lines_order_id"))
 
     op.drop_table("order_lines")
+    with op.batch_alter_table("insurance_claims", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_insurance_claims_request_id"))
+        batch_op.drop_index(batch_op.f("ix_insurance_claims_buyer_id"))
+
+    op.drop_table("insurance_claims")
     with op.batch_alter_table("commissions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_commissions_order_id"))
         batch_op.drop_index("ix_commissions_creator_status")
@@ -959,18 +1400,33 @@ def downgrade() -> None:
 
     op.drop_table("skus")
     op.drop_table("shipments")
-    with op.batch_alter_table("refund_requests", schema=None) as batch_op:
-        batch_op.drop_index("ix_refund_requests_shop_status")
-        batch_op.drop_index(batch_op.f("ix_refund_requests_order_id"))
-        batch_op.drop_index("ix_refund_requests_buyer_status")
+    with op.batch_alter_table("service_tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_service_tickets_status_resolution_due")
+        batch_op.drop_index("ix_service_tickets_shop_status")
+        batch_op.drop_index("ix_service_tickets_shop_opened")
+        batch_op.drop_index(batch_op.f("ix_service_tickets_order_id"))
+        batch_op.drop_index("ix_service_tickets_buyer_status")
 
-    op.drop_table("refund_requests")
+    op.drop_table("service_tickets")
+    with op.batch_alter_table("sanctions", schema=None) as batch_op:
+        batch_op.drop_index("ix_sanctions_status_level")
+        batch_op.drop_index(batch_op.f("ix_sanctions_shop_id"))
+        batch_op.drop_index(batch_op.f("ix_sanctions_case_id"))
+
+    op.drop_table("sanctions")
     with op.batch_alter_table("product_terms", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_product_terms_shop_id"))
 
     op.drop_table("product_terms")
     op.drop_table("product_tags")
     op.drop_table("payments")
+    with op.batch_alter_table("listing_reviews", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_listing_reviews_shop_id"))
+        batch_op.drop_index("ix_listing_reviews_queue")
+        batch_op.drop_index("ix_listing_reviews_product_id_desc")
+        batch_op.drop_index("ix_listing_reviews_created")
+
+    op.drop_table("listing_reviews")
     with op.batch_alter_table("creator_selections", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_creator_selections_product_id"))
 
@@ -985,6 +1441,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_compensation_coupons_buyer_id"))
 
     op.drop_table("compensation_coupons")
+    with op.batch_alter_table("aftersales_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_aftersales_requests_status_return_by")
+        batch_op.drop_index("ix_aftersales_requests_status_respond_by")
+        batch_op.drop_index("ix_aftersales_requests_status_receive_by")
+        batch_op.drop_index("ix_aftersales_requests_shop_status")
+        batch_op.drop_index("ix_aftersales_requests_shop_requested")
+        batch_op.drop_index(batch_op.f("ix_aftersales_requests_order_id"))
+        batch_op.drop_index("ix_aftersales_requests_buyer_status")
+
+    op.drop_table("aftersales_requests")
     with op.batch_alter_table("affiliate_plans", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_affiliate_plans_shop_id"))
         batch_op.drop_index("ix_affiliate_plans_product_status")
@@ -1006,6 +1472,22 @@ def downgrade() -> None:
         batch_op.drop_index("ix_orders_buyer_checkout")
 
     op.drop_table("orders")
+    op.drop_table("merchant_scores")
+    with op.batch_alter_table("merchant_notices", schema=None) as batch_op:
+        batch_op.drop_index("ix_merchant_notices_shop")
+
+    op.drop_table("merchant_notices")
+    with op.batch_alter_table("governance_cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_governance_cases_status_opened")
+        batch_op.drop_index(batch_op.f("ix_governance_cases_shop_id"))
+
+    op.drop_table("governance_cases")
+    with op.batch_alter_table("appeals", schema=None) as batch_op:
+        batch_op.drop_index("ix_appeals_subject")
+        batch_op.drop_index("ix_appeals_status_filed")
+        batch_op.drop_index(batch_op.f("ix_appeals_shop_id"))
+
+    op.drop_table("appeals")
     with op.batch_alter_table("shops", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_shops_merchant_id"))
 
@@ -1014,6 +1496,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_follows_creator_id"))
 
     op.drop_table("follows")
+    op.drop_table("creator_reputations")
     op.drop_table("creator_ratings")
     with op.batch_alter_table("content_items", schema=None) as batch_op:
         batch_op.drop_index("ix_content_items_status_published")
@@ -1021,6 +1504,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_content_items_category_status_published")
 
     op.drop_table("content_items")
+    with op.batch_alter_table("affiliate_touches", schema=None) as batch_op:
+        batch_op.drop_index("ix_affiliate_touches_buyer_product_time")
+
+    op.drop_table("affiliate_touches")
     op.drop_table("merchants")
     with op.batch_alter_table("ledger_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_lines_order_id"))
@@ -1038,6 +1525,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_served_features_served_at"))
 
     op.drop_table("served_features")
+    op.drop_table("ruleset_scans")
     op.drop_table("programme_tags")
     op.drop_table("payouts")
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
@@ -1050,6 +1538,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ledger_entries_occurred_at"))
 
     op.drop_table("ledger_entries")
+    with op.batch_alter_table("governance_audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_governance_audit_subject")
+        batch_op.drop_index("ix_governance_audit_shop")
+
+    op.drop_table("governance_audit_log")
     op.drop_table("exploration_arms")
     with op.batch_alter_table("categories", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_categories_parent_id"))
