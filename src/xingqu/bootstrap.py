@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 
 from xingqu.config import Settings
+from xingqu.discovery.engine.registry import ModelRegistry
+from xingqu.discovery.feed import FeedEngine
 from xingqu.shared.clock import Clock, SystemClock
 from xingqu.store import migrate
 from xingqu.store.bus import Handler, OutboxRelay, make_publisher
@@ -27,6 +30,15 @@ def event_handlers() -> dict[str, list[Handler]]:
     return dict(handlers)
 
 
+def timer_jobs() -> list[tuple[str, Callable[[Any], int]]]:
+    """The timers, in the order they run: trade's first (an expired order is cancelled before
+    after-sales looks at it), then after-sales' and customer service's."""
+    from xingqu.aftersales.timers import JOBS as aftersales_jobs
+    from xingqu.trade.timers import JOBS as trade_jobs
+
+    return [*trade_jobs, *aftersales_jobs]
+
+
 @dataclass
 class Platform:
     """Everything a surface (API, CLI, simulator, worker) needs, built once."""
@@ -37,6 +49,7 @@ class Platform:
     uows: UnitOfWorkFactory
     relay: OutboxRelay
     payments: PaymentProvider
+    feed_engine: FeedEngine
     extras: dict[str, object] = field(default_factory=dict)
 
     def uow(self, *, readonly: bool = False) -> UnitOfWork:
@@ -44,6 +57,14 @@ class Platform:
 
     def drain_events(self) -> int:
         return self.relay.drain()
+
+    def run_timers(self) -> dict[str, int]:
+        """Run every trade and after-sales timer once (`xingqu worker` does this on a schedule);
+        returns how many items each changed. Idempotent: a second run finds nothing due."""
+        from xingqu.trade.timers import TimerRun
+
+        run = TimerRun(self.uows, self.payments, self.settings.trade)
+        return {name: job(run) for name, job in timer_jobs()}
 
     def close(self) -> None:
         self.relay.publisher.close()
@@ -77,4 +98,7 @@ def build_platform(
         uows=uows,
         relay=relay,
         payments=payments or FakePaymentProvider(),
+        feed_engine=FeedEngine(
+            ModelRegistry(settings.resolved_models_dir), poll_s=settings.model_poll_s
+        ),
     )

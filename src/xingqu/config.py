@@ -41,6 +41,22 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="how often `xingqu worker` runs the trade timers"
     )
 
+    # --- discovery: the feed engine's model versions (docs/discovery.md)
+    models_dir: Path | None = Field(
+        default=None, description="the model registry; data_dir/models when unset"
+    )
+    model_poll_s: float = Field(
+        default=2.0, gt=0, description="how often a server checks the registry for a new version"
+    )
+    retrain_interval_s: float = Field(
+        default=6 * 3600.0,
+        ge=0,
+        description="how often `xingqu worker` trains and publishes a new version (0: never)",
+    )
+    sequence_model: bool = Field(
+        default=False, description="train SASRec in the retrieval blend (needs the sequence extra)"
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.environment == "production" and self.demo_mode:
@@ -58,6 +74,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'xingqu.db').resolve()}"
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir if self.models_dir is not None else self.data_dir / "models"
 
     @property
     def export_dir(self) -> Path:

@@ -17,11 +17,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import make_url
 
-from xingqu.bootstrap import build_platform
+from xingqu.bootstrap import Platform, build_platform
 from xingqu.config import Settings
 from xingqu.shared.clock import ManualClock
+from xingqu.shared.progress import Step, rich_steps
 from xingqu.sim.builder import BUILD_SPAN, OPERATOR_USERNAME, build_world
-from xingqu.sim.progress import rich_steps
 from xingqu.sim.report import SimulationReport
 from xingqu.sim.runner import database_held_open, simulate
 from xingqu.sim.truth import PROGRESS_FILE, TRUTH_FILE, SimProgress, SimTruth, write_json_atomically
@@ -179,8 +179,24 @@ def _simulate(
     platform = build_platform(settings, clock=clock)
     try:
         with database_held_open(platform.engine), progress_bars(console) as bars:
+            step = rich_steps(bars)
             return simulate(
-                platform, clock, truth, settings.data_dir, days=days, now=now, step=rich_steps(bars)
+                platform,
+                clock,
+                truth,
+                settings.data_dir,
+                days=days,
+                now=now,
+                step=step,
+                after_day=lambda end: _train(platform, end, step),
             )
     finally:
         platform.close()
+
+
+def _train(platform: Platform, end: datetime, step: Step) -> None:
+    """After each simulated day the engine learns from it: the next day is served by a model
+    version trained on everything so far, as a platform retraining nightly would be."""
+    from xingqu.cli.discovery import retrain
+
+    retrain(platform, now=end, step=step)

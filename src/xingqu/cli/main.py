@@ -19,6 +19,8 @@ from rich.table import Table
 
 from xingqu.bootstrap import Platform, build_platform
 from xingqu.cli.demo import DemoLogin, demo_settings, prepare_demo, progress_bars
+from xingqu.cli.discovery import models_app
+from xingqu.cli.discovery import train as train_command
 from xingqu.config import Settings
 from xingqu.shared.access import SYSTEM
 from xingqu.shared.clock import ManualClock
@@ -40,6 +42,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+
+app.command("train")(train_command)
+app.add_typer(models_app, name="models")
 
 Host = Annotated[str, typer.Option(help="interface to listen on")]
 Port = Annotated[int, typer.Option(help="port to listen on", min=1, max=65535)]

@@ -309,3 +309,17 @@ def published_catalogue(uow: UnitOfWork) -> list[CatalogueEntry]:
         CatalogueEntry(cid, creator, category, kind, duration, at, tuple(mounted.get(cid, ())))
         for cid, creator, category, kind, duration, at in rows
     ]
+
+
+def follower_counts(uow: UnitOfWork, creator_ids: Collection[int]) -> dict[int, int]:
+    """creator id → followers, for those of `creator_ids` with any."""
+    uow.require_active()
+    ids = sorted(set(creator_ids))
+    if not ids:
+        return {}
+    rows = uow.session.execute(
+        select(Follow.creator_id, func.count())
+        .where(Follow.creator_id.in_(ids))
+        .group_by(Follow.creator_id)
+    )
+    return {creator: n for creator, n in rows}

@@ -11,11 +11,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, tuple_
 
 from xingqu.catalog import queries as catalog
 from xingqu.content import queries as content
-from xingqu.discovery.models import BehaviourEvent
+from xingqu.discovery.models import BehaviourEvent, ServedFeatures
+from xingqu.discovery.ranking.features import FEATURE_SET
 from xingqu.discovery.rules import Action, Signal
 from xingqu.store.uow import UnitOfWork
 
@@ -156,6 +157,28 @@ class DataPort:
             .limit(limit)
         ).all()
 
+    def served_features_chunk(
+        self, *, since: datetime, until: datetime, after: tuple[str, int] | None, limit: int
+    ) -> list[tuple[str, int, int, datetime, bytes]]:
+        """Up to `limit` logged feature rows of the current `FEATURE_SET` served in [`since`,
+        `until`), ordered by (request id, content id) after `after`: (request id, content id,
+        user id, served at, float32 vector bytes)."""
+        sf = ServedFeatures
+        where = [
+            sf.feature_set == FEATURE_SET,
+            sf.served_at >= since,
+            sf.served_at < until,
+        ]
+        if after is not None:
+            where.append(tuple_(sf.request_id, sf.content_id) > tuple_(*after))
+        rows = self.uow.session.execute(
+            select(sf.request_id, sf.content_id, sf.user_id, sf.served_at, sf.vector)
+            .where(*where)
+            .order_by(sf.request_id, sf.content_id)
+            .limit(limit)
+        )
+        return [(r, c, u, at, v) for r, c, u, at, v in rows]
+
     # --- merchants --------------------------------------------------------------------------------
 
     def merchant_quality(self, shop_ids: Collection[int]) -> dict[int, float]:
@@ -208,6 +231,9 @@ class DataPort:
 
     def published_catalogue(self) -> list[content.CatalogueEntry]:
         return content.published_catalogue(self.uow)
+
+    def follower_counts(self, creator_ids: Collection[int]) -> dict[int, int]:
+        return content.follower_counts(self.uow, creator_ids)
 
     # --- catalog ----------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ real time by default): `days` days of 24 hours, or shorter when the previous run
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -94,10 +94,12 @@ def simulate(
     now: datetime | None = None,
     seed: int | None = None,
     step: Step = no_progress,
+    after_day: Callable[[datetime], None] | None = None,
 ) -> SimulationReport:
     """Simulate `days` more days of the marketplace in `truth`, ending at `now` (the real time by
     default). The people's decisions come from random streams named by `seed` (the world's seed
-    by default), the day and the person or order, so the same seed on the same world replays."""
+    by default), the day and the person or order, so the same seed on the same world replays.
+    `after_day(end)` runs after each day (the demo trains a new model version there)."""
     began = time.perf_counter()
     progress = SimProgress.load(data_dir)
     window = plan_window(
@@ -131,6 +133,8 @@ def simulate(
         report.days += 1
         last_end = end.isoformat()
         SimProgress(days_done=day, last_end=last_end, high_water=last_end).save(data_dir)
+        if after_day is not None:
+            after_day(end)
     report.seconds = time.perf_counter() - began
     return report
 

@@ -49,7 +49,9 @@ def run_session(
     spent_s = 0
     pages = 2 if rng.random() < SECOND_PAGE else 1
     for _ in range(pages):
-        page = ctx.attempt(feed, ctx.platform.uow(), actor, limit=FEED_PAGE)
+        page = ctx.attempt(
+            feed, ctx.platform.uow(), actor, limit=FEED_PAGE, engine=ctx.platform.feed_engine
+        )
         if page is None or not page.items:
             break
         report.feeds_served += 1

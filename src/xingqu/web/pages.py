@@ -92,7 +92,7 @@ def demo_feed(user_id: int, request: Request, platform: PlatformDep, actor: Mayb
     if not platform.settings.demo_mode:
         raise HTTPException(status_code=404, detail="the demo feed exists only in demo mode")
     user = identity.get_user(platform.uow(readonly=True), user_id)
-    page = feed(platform.uow(), user.actor(), limit=FEED_LIMIT)
+    page = feed(platform.uow(), user.actor(), limit=FEED_LIMIT, engine=platform.feed_engine)
     labels = _category_labels(platform)
     truth = _truth(platform.settings.data_dir)
     known = next((u for u in truth.users if u.user_id == user_id), None) if truth else None

@@ -42,12 +42,14 @@ class FeedItemPublic(Public):
     creator_name: str
     category_id: int
     products: list[FeedProductPublic]
-    channel: str
-    score: float
+    channel: str = Field(description="the retrieval channel that proposed the item")
+    score: float = Field(description="the item's quality-GMV value in fen")
+    reason: str = Field(description="why it holds its position: value, diversity, exploration …")
 
 
 class FeedPublic(Public):
     request_id: str = Field(description="send it back with the behaviour this feed led to")
+    model_version: str | None = Field(description="the model version that ranked the page")
     items: list[FeedItemPublic]
 
 
@@ -94,7 +96,9 @@ def get_feed(
     limit: Annotated[int, Query(ge=1, le=MAX_FEED_LIMIT)] = 20,
 ) -> FeedPublic:
     """Your next feed page. Every item shown is logged as an impression with the request id."""
-    return FeedPublic.model_validate(feed(platform.uow(), actor, limit=limit))
+    return FeedPublic.model_validate(
+        feed(platform.uow(), actor, limit=limit, engine=platform.feed_engine)
+    )
 
 
 @router.post("/behaviour", status_code=status.HTTP_201_CREATED)

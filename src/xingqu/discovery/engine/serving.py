@@ -197,14 +197,13 @@ class FeedEngine:
         value: QualityGmvValue | None = None,
         creator_cap: int = CREATOR_DAILY_CAP,
         poll_s: float = POLL_S,
-        seed: int | None = None,
+        seed: int = 0,
     ) -> None:
         self.slot = ModelSlot(registry, poll_s=poll_s)
         self.policy = policy or RerankPolicy()
         self.value = value or QualityGmvValue()
         self.creator_cap = creator_cap
-        self._rng = np.random.default_rng(seed)
-        self._rng_lock = threading.Lock()
+        self.seed = seed
         self._arms: tuple[float, ExplorationArms] | None = None
 
     @property
@@ -217,8 +216,8 @@ class FeedEngine:
             raise invalid(DiscoveryError.INVALID_FEED_REQUEST, f"limit must be 1..{MAX_FEED_LIMIT}")
         now = uow.clock.now()
         model = self.slot.get()
-        with self._rng_lock:
-            rng = np.random.default_rng(self._rng.integers(2**63))
+        # the exploration draw is random per user and moment, yet replays exactly (simulator)
+        rng = np.random.default_rng([self.seed, actor.user_id, int(now.timestamp() * 1e6)])
         popularity = popularity_cache(uow.engine).current(uow.reader, now)
         with uow.reader() as reader:
             data = DataPort(reader)
