@@ -45,7 +45,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from peers import IN_PROCESS
-from recbole_bridge import RECBOLE_MODELS, recbole_available, run_recbole
+from recbole_bridge import RECBOLE_MODELS, SEQUENTIAL, recbole_available, run_recbole
 
 from xingqu.discovery.evaluation.protocol import Recommender, evaluate
 from xingqu.discovery.evaluation.split_files import load_split
@@ -164,6 +164,28 @@ def run_system(
         log.parent.mkdir(parents=True, exist_ok=True)
         epochs = args.epochs
         best: dict[str, Any] | None = None
+        if (
+            args.early_stopping
+            and args.stage == "test"
+            and RECBOLE_MODELS[system] in SEQUENTIAL
+            and not args.retrain
+        ):
+            # RecBole's own leave-one-out protocol for sequential models: one training run on
+            # train with early stopping on valid; the best checkpoint ranks the test stage from
+            # each user's train + valid items
+            return run_recbole(
+                split,
+                system,
+                stage="valid",
+                epochs=epochs,
+                early_stopping=True,
+                workdir=workdir,
+                k=max(k_values),
+                params=params,
+                k_values=k_values,
+                log=log,
+                test_after_valid=True,
+            )
         if args.early_stopping and args.stage == "test":
             best = run_recbole(
                 split,
@@ -259,6 +281,12 @@ def main(argv: list[str] | None = None) -> int:
         "--epochs", type=int, default=1, help="RecBole epochs (max epochs with --early-stopping)"
     )
     parser.add_argument("--early-stopping", action="store_true")
+    parser.add_argument(
+        "--retrain",
+        action="store_true",
+        help="sequential RecBole models: retrain on train + valid for the best epoch count "
+        "(default: the early-stopped model ranks the test stage from train + valid sequences)",
+    )
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument(
         "--full-ranking",

@@ -112,6 +112,72 @@ def _target_rows(
     return rows
 
 
+def _stage_inputs(
+    split: Split, stage: Stage, users: np.ndarray | None, path: Path, max_length: int
+) -> tuple[Interactions, Interactions, np.ndarray, Impressions | None]:
+    """Write what RecBole's side needs to rank for `stage` (the users with a target, their
+    fit history to exclude, their last items for sequential models, the impression pairs to
+    score) into `path`; return (fit data, targets, evaluated users, impressions)."""
+    fit = split.fit_data(stage)
+    targets = split.targets(stage)
+    evaluated = np.unique(targets.user_ids)
+    if users is not None:
+        evaluated = np.intersect1d(evaluated, users)
+        targets = targets.subset(np.isin(targets.user_ids, evaluated))
+    impressions = split.impressions.get(stage)
+    if impressions is not None and users is not None:
+        keep = np.isin(impressions.user_ids, users)
+        impressions = Impressions(
+            impressions.user_ids[keep],
+            impressions.item_ids[keep],
+            impressions.click[keep],
+            impressions.buy[keep],
+        )
+    imp_users = impressions.user_ids if impressions is not None else np.zeros(0, np.int64)
+    imp_items = impressions.item_ids if impressions is not None else np.zeros(0, np.int64)
+    sequences = _sequences(fit, max_length)
+    history = fit.to_csr(binary=True)[evaluated]
+    sequence_users = np.union1d(evaluated, imp_users)
+    padded = np.full((len(sequence_users), max_length), -1, dtype=np.int64)
+    lengths = np.zeros(len(sequence_users), dtype=np.int64)
+    for row, u in enumerate(sequence_users.tolist()):
+        s = sequences[u]
+        padded[row, : len(s)] = s
+        lengths[row] = len(s)
+    np.savez(
+        path,
+        users=evaluated,
+        history_indptr=history.indptr.astype(np.int64),
+        history_indices=history.indices.astype(np.int64),
+        sequence_users=sequence_users,
+        sequences=padded,
+        sequence_lengths=lengths,
+        impression_users=imp_users,
+        impression_items=imp_items,
+    )
+    return fit, targets, evaluated, impressions
+
+
+def _stage_report(
+    workdir: Path,
+    suffix: str,
+    fit: Interactions,
+    targets: Interactions,
+    evaluated: np.ndarray,
+    impressions: Impressions | None,
+    k_values: tuple[int, ...],
+) -> dict[str, float]:
+    """Our metrics of the lists (and impression scores) RecBole's side wrote for one stage."""
+    top = np.load(workdir / f"topk{suffix}.npy")
+    report = ranking_report(top, evaluated, targets, fit, k_values)
+    if impressions is not None:
+        scores = np.load(workdir / f"impression_scores{suffix}.npy")
+        finite = np.isfinite(scores)
+        floor = scores[finite].min() - 1.0 if finite.any() else 0.0
+        report.update(impression_report(np.where(finite, scores, floor), impressions))
+    return report
+
+
 def run_recbole(
     split: Split,
     system: str,
@@ -126,62 +192,41 @@ def run_recbole(
     k_values: tuple[int, ...] = (10, 20),
     timeout: float | None = None,
     log: Path | None = None,
+    test_after_valid: bool = False,
 ) -> dict[str, Any]:
-    """Train RecBole's `system` (a key of RECBOLE_MODELS) for `stage` and report like `evaluate`."""
+    """Train RecBole's `system` (a key of RECBOLE_MODELS) for `stage` and report like `evaluate`.
+
+    `test_after_valid` (with stage "valid" and early stopping, for sequential models): the
+    model trained on train with early stopping on valid also ranks the test stage, reading each
+    user's train + valid items as its input sequence, which is RecBole's own leave-one-out
+    protocol for sequential models (one training run instead of two). The result then reports
+    the test stage, with the validation scores under "valid"."""
     if not recbole_available():
         raise RecBoleUnavailable(f"{RECBOLE_PYTHON} is missing: run bash bench/setup_recbole.sh")
     model = RECBOLE_MODELS[system]
     sequential = model in SEQUENTIAL
-    fit = split.fit_data(stage)
-    targets = split.targets(stage)
-    evaluated = np.unique(targets.user_ids)
-    if users is not None:
-        evaluated = np.intersect1d(evaluated, users)
-        targets = targets.subset(np.isin(targets.user_ids, evaluated))
-    impressions = split.impressions.get(stage)
-    if impressions is not None and users is not None:
-        keep = np.isin(impressions.user_ids, users)
-        imp_users, imp_items = impressions.user_ids[keep], impressions.item_ids[keep]
-        imp_click, imp_buy = impressions.click[keep], impressions.buy[keep]
-    elif impressions is not None:
-        imp_users, imp_items = impressions.user_ids, impressions.item_ids
-        imp_click, imp_buy = impressions.click, impressions.buy
-    else:
-        imp_users = imp_items = np.zeros(0, np.int64)
-
+    if test_after_valid and (stage != "valid" or not early_stopping or not sequential):
+        raise ValueError("test_after_valid is for sequential models trained on the valid stage")
+    params = dict(params or {})
+    max_length = int(params.pop("max_length", MAX_LENGTH))  # RecBole's MAX_ITEM_LIST_LENGTH
     workdir = workdir.resolve()
     name = f"{split.name.replace('-', '_')}_{stage}"
     if workdir.exists():
         shutil.rmtree(workdir)
     data_dir = workdir / name
     data_dir.mkdir(parents=True)
-    sequences = _sequences(fit, MAX_LENGTH)
+    fit, targets, evaluated, impressions = _stage_inputs(
+        split, stage, users, workdir / "inputs.npz", max_length
+    )
+    sequences = _sequences(fit, max_length)
     write_atomic(
-        data_dir / f"{name}.train.inter", _train_rows(fit, sequential, MAX_LENGTH), sequential
+        data_dir / f"{name}.train.inter", _train_rows(fit, sequential, max_length), sequential
     )
     target_rows = _target_rows(targets, sequences, sequential)
     write_atomic(data_dir / f"{name}.valid.inter", target_rows, sequential)
     write_atomic(data_dir / f"{name}.test.inter", target_rows, sequential)
-
-    history = fit.to_csr(binary=True)[evaluated]
-    sequence_users = np.union1d(evaluated, imp_users)
-    padded = np.full((len(sequence_users), MAX_LENGTH), -1, dtype=np.int64)
-    lengths = np.zeros(len(sequence_users), dtype=np.int64)
-    for row, u in enumerate(sequence_users.tolist()):
-        s = sequences[u]
-        padded[row, : len(s)] = s
-        lengths[row] = len(s)
-    np.savez(
-        workdir / "inputs.npz",
-        users=evaluated,
-        history_indptr=history.indptr.astype(np.int64),
-        history_indices=history.indices.astype(np.int64),
-        sequence_users=sequence_users,
-        sequences=padded,
-        sequence_lengths=lengths,
-        impression_users=imp_users,
-        impression_items=imp_items,
-    )
+    if test_after_valid:
+        test_inputs = _stage_inputs(split, "test", users, workdir / "inputs_test.npz", max_length)
     job = {
         "model": model,
         "name": name,
@@ -190,8 +235,8 @@ def run_recbole(
         "n_items": split.n_items,
         "k": k,
         "seed": 2024,
-        "max_length": MAX_LENGTH,
-        "params": params or {},
+        "max_length": max_length,
+        "params": params,
     }
     (workdir / "job.json").write_text(json.dumps(job, indent=2))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
@@ -206,34 +251,39 @@ def run_recbole(
             cwd=workdir,
         )
     result = json.loads((workdir / "result.json").read_text())
-    top = np.load(workdir / "topk.npy")
-    report = ranking_report(top, evaluated, targets, fit, k_values)
-    if impressions is not None:
-        scores = np.load(workdir / "impression_scores.npy")
-        finite = np.isfinite(scores)
-        floor = scores[finite].min() - 1.0 if finite.any() else 0.0
-        report.update(
-            impression_report(
-                np.where(finite, scores, floor),
-                Impressions(imp_users, imp_items, imp_click, imp_buy),
-            )
-        )
-    return {
+    report = _stage_report(workdir, "", fit, targets, evaluated, impressions, k_values)
+    reported_stage: Stage = stage
+    valid: dict[str, Any] | None = None
+    if test_after_valid:
+        valid = {
+            "metrics": report,
+            "fit_seconds": round(result["train_seconds"], 3),
+            "epochs_run": result["epochs_run"],
+        }
+        fit, targets, evaluated, impressions = test_inputs
+        report = _stage_report(workdir, "_test", fit, targets, evaluated, impressions, k_values)
+        reported_stage = "test"
+    out: dict[str, Any] = {
         "model": system,
         "hyper_parameters": {
             "epochs": epochs,
             "early_stopping": early_stopping,
-            "max_length": MAX_LENGTH,
-            **(params or {}),
+            "max_length": max_length,
+            "test_after_valid": test_after_valid,
+            **params,
         },
         "split": split.name,
         "split_sha256": split.meta.get("content_sha256"),
-        "stage": stage,
+        "stage": reported_stage,
         "users": len(evaluated),
         "targets": len(np.unique(targets.user_ids * split.n_items + targets.item_ids)),
         "fit_seconds": round(result["train_seconds"], 3),
         "evaluate_seconds": round(result["predict_seconds"], 3),
         "epochs_run": result["epochs_run"],
         "best_epoch": result["best_epoch"],
+        "valid_ndcg10_by_epoch": result.get("valid_ndcg10_by_epoch", []),
         "metrics": report,
     }
+    if valid is not None:
+        out["valid"] = valid
+    return out

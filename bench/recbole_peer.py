@@ -102,8 +102,8 @@ def ours(dataset: Any, field: str) -> np.ndarray:
 
 def main(workdir: Path) -> None:
     job = json.loads((workdir / "job.json").read_text())
-    inputs = np.load(workdir / "inputs.npz")
-    torch.set_num_threads(int(job.get("threads", 1)))
+    threads = int(job["params"].pop("threads", job.get("threads", 1)))
+    torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     config = config_for(job, workdir)
     init_seed(config["seed"], config["reproducibility"])
@@ -117,6 +117,7 @@ def main(workdir: Path) -> None:
 
     def remember(epoch: int, score: float) -> None:
         scores_by_epoch.append(float(score))
+        print(f"epoch {epoch + 1}: valid ndcg@10 {score:.4f}", flush=True)
 
     started = time.perf_counter()
     if job["early_stopping"]:
@@ -129,6 +130,30 @@ def main(workdir: Path) -> None:
     model.eval()
 
     started = time.perf_counter()
+    rank(model, dataset, job, np.load(workdir / "inputs.npz"), workdir, "")
+    if (workdir / "inputs_test.npz").is_file():  # the same model also ranks the test stage
+        rank(model, dataset, job, np.load(workdir / "inputs_test.npz"), workdir, "_test")
+    predict_seconds = time.perf_counter() - started
+    best_epoch = int(np.argmax(scores_by_epoch)) + 1 if scores_by_epoch else int(job["epochs"])
+    (workdir / "result.json").write_text(
+        json.dumps(
+            {
+                "train_seconds": train_seconds,
+                "predict_seconds": predict_seconds,
+                "epochs_run": len(scores_by_epoch) if scores_by_epoch else int(job["epochs"]),
+                "best_epoch": best_epoch,
+                "valid_ndcg10_by_epoch": scores_by_epoch,
+            },
+            indent=2,
+        )
+    )
+
+
+def rank(
+    model: Any, dataset: Any, job: dict[str, Any], inputs: Any, workdir: Path, suffix: str
+) -> None:
+    """Write `topk<suffix>.npy` (each input user's top K, history masked) and
+    `impression_scores<suffix>.npy` for one inputs file."""
     item_of = ours(dataset, "item_id")
     n_items = int(job["n_items"])
     known = item_of >= 0
@@ -138,7 +163,7 @@ def main(workdir: Path) -> None:
     top = np.full((len(user_ids), k), -1, dtype=np.int64)
     imp_users, imp_items = inputs["impression_users"], inputs["impression_items"]
     imp_scores = np.full(len(imp_users), -np.inf, dtype=np.float64)
-    imp_row = {u: [] for u in np.unique(imp_users).tolist()}
+    imp_row: dict[int, list[int]] = {u: [] for u in np.unique(imp_users).tolist()}
     for index, user in enumerate(imp_users.tolist()):
         imp_row[user].append(index)
     rank_users = np.union1d(user_ids, imp_users)
@@ -161,22 +186,8 @@ def main(workdir: Path) -> None:
             best = best[np.argsort(-scores[row, best], kind="stable")]
             best = best[np.isfinite(scores[row, best])]
             top[u, : len(best)] = best
-    predict_seconds = time.perf_counter() - started
-    np.save(workdir / "topk.npy", top)
-    np.save(workdir / "impression_scores.npy", imp_scores)
-    best_epoch = int(np.argmax(scores_by_epoch)) + 1 if scores_by_epoch else int(job["epochs"])
-    (workdir / "result.json").write_text(
-        json.dumps(
-            {
-                "train_seconds": train_seconds,
-                "predict_seconds": predict_seconds,
-                "epochs_run": len(scores_by_epoch) if scores_by_epoch else int(job["epochs"]),
-                "best_epoch": best_epoch,
-                "valid_ndcg10_by_epoch": scores_by_epoch,
-            },
-            indent=2,
-        )
-    )
+    np.save(workdir / f"topk{suffix}.npy", top)
+    np.save(workdir / f"impression_scores{suffix}.npy", imp_scores)
 
 
 def predict(model: Any, dataset: Any, job: dict[str, Any], inputs: Any, users: np.ndarray) -> Any:

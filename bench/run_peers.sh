@@ -47,6 +47,20 @@ for group in "${@:-inprocess}"; do
         run recbole-lightgcn-ml100k --dataset ml100k --models recbole-lightgcn \
             --epochs 80 --early-stopping --set recbole-lightgcn.learning_rate=0.005 \
             --set recbole-lightgcn.stopping_step=5 ;;
+    recbole-amazon)
+        # SASRec and GRU4Rec on the Amazon files within this machine's budget (2 shared cores,
+        # ~9 min per SASRec epoch at max length 50): max length 20 (Amazon 5-core sequences
+        # average under 9 items), a larger step, early stopping on valid with an epoch cap of
+        # SEQ_EPOCHS (6); the early-stopped model ranks the test stage (RecBole's protocol)
+        for split in ${SEQ_SPLITS:-beauty sports}; do
+            for model in recbole-sasrec recbole-gru4rec; do
+                run "$model-$split" --dataset "$split" --models "$model" \
+                    --epochs "${SEQ_EPOCHS:-6}" --early-stopping \
+                    --set "$model.max_length=20" --set "$model.train_batch_size=512" \
+                    --set "$model.learning_rate=0.002" --set "$model.stopping_step=2" \
+                    --set "$model.threads=2"
+            done
+        done ;;
     recbole-sequential)
         for split in ${SEQ_SPLITS:-ml100k beauty}; do
             run "recbole-sequential-$split" --dataset "$split" --models recbole-gru4rec,recbole-sasrec \

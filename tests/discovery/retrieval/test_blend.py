@@ -208,3 +208,62 @@ def test_the_taste_blend_fits_and_serves_the_known_answer() -> None:
     # then group A's user gets group A's items, group B's user group B's
     assert set(items[0].tolist()) <= {2, 3, 4, 5} and set(items[1].tolist()) <= {8, 9, 10, 11}
     assert isinstance(blend, BlendRecommender) and blend.active_ == ["transition", "ease", "als"]
+
+
+def _two_days() -> Interactions:
+    # day 0 (t < 100): user 0 sees 0, 1; user 1 sees 2; user 2 sees 3
+    # day 1 (t ≥ 100): user 0 sees 1 again, then 4, then 5; user 1 sees 2 again only;
+    # user 2 sees 0
+    return Interactions(
+        user_ids=np.array([0, 0, 1, 2, 0, 0, 0, 1, 2]),
+        item_ids=np.array([0, 1, 2, 3, 1, 4, 5, 2, 0]),
+        n_users=3,
+        n_items=6,
+        timestamps=np.array([10, 20, 30, 40, 110, 120, 130, 140, 150]),
+    )
+
+
+def test_period_hold_out_keeps_the_days_before_and_targets_each_users_first_new_item() -> None:
+    # given two days of browsing
+    data = _two_days()
+    # when the last 60 time units (everything after t = 90) are held out
+    rest, users, items = hold_out(data, "period", period=60)
+    # then the rest is day 0 alone; user 0's first new item of day 1 is 4 (1 is a repeat),
+    # user 1 met nothing new, user 2 met 0
+    assert sorted(rest.timestamps.tolist()) == [10, 20, 30, 40]
+    assert users.tolist() == [0, 2]
+    assert items.tolist() == [4, 0]
+
+
+def test_period_hold_out_needs_a_period_and_timestamps() -> None:
+    data = _two_days()
+    with pytest.raises(ValueError, match="positive period"):
+        hold_out(data, "period")
+    untimed = Interactions(data.user_ids, data.item_ids, n_users=3, n_items=6)
+    with pytest.raises(ValueError, match="positive period"):
+        hold_out(untimed, "period", period=60)
+
+
+def test_the_browse_blend_tunes_on_the_last_period() -> None:
+    from xingqu.discovery.retrieval import ESTIMATORS
+
+    # given the two days, categories on the items, and ALS small enough for them
+    data = _two_days()
+    data = Interactions(
+        data.user_ids,
+        data.item_ids,
+        n_users=3,
+        n_items=6,
+        timestamps=data.timestamps,
+        item_categories=np.array([0, 0, 1, 1, 0, 0]),
+    )
+    blend = ESTIMATORS["blend-browse"](period=60.0)
+    blend.channels[1][1].factors = 2
+    # when
+    blend.fit(data)
+    items, _ = blend.recommend(np.array([0, 1, 2]), 2, exclude=data.to_csr())
+    # then it tuned on the held-out day and serves every channel, nothing already seen
+    assert blend.active_ == ["category", "als", "transition", "covisitation"]
+    assert blend.tune_ndcg_ >= 0.0 and len(blend.weights_) == 4
+    seen = {(u, i) for u, i in zip(data.user_ids.tolist(), data.item_ids.tolist(), strict=True)}
+    assert not {(u, int(i)) for u in range(3) for i in items[u] if i >= 0} & seen

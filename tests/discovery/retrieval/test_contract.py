@@ -21,6 +21,7 @@ from xingqu.discovery.retrieval import (
     ALSRecommender,
     BlendRecommender,
     CategoryExplorationChannel,
+    CategoryInterestRecommender,
     CoVisitationRecommender,
     EASERecommender,
     NotFittedError,
@@ -57,6 +58,7 @@ CASES: dict[str, tuple[Callable[..., Recommender], dict[str, Any], set[int], set
         {8},
     ),
     "exploration": (CategoryExplorationChannel, {"n_categories": 1}, {3}, {9, 10}),
+    "category": (CategoryInterestRecommender, {"user_half_life": None}, {2}, {8}),
     "blend": (
         BlendRecommender,
         {

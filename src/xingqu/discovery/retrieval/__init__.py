@@ -15,6 +15,7 @@ from xingqu.discovery.retrieval.als import ALSRecommender
 from xingqu.discovery.retrieval.bandit import CategoryBandit
 from xingqu.discovery.retrieval.base import NotFittedError, Recommender
 from xingqu.discovery.retrieval.blend import BlendRecommender
+from xingqu.discovery.retrieval.category_interest import CategoryInterestRecommender
 from xingqu.discovery.retrieval.covisitation import CoVisitationRecommender
 from xingqu.discovery.retrieval.ease import EASERecommender
 from xingqu.discovery.retrieval.exploration import CategoryExplorationChannel
@@ -31,6 +32,7 @@ __all__ = [
     "BlendRecommender",
     "CategoryBandit",
     "CategoryExplorationChannel",
+    "CategoryInterestRecommender",
     "CoVisitationRecommender",
     "EASERecommender",
     "NotFittedError",

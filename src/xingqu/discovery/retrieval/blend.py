@@ -10,7 +10,8 @@ With `tune`, `fit` first learns the weights: it holds out one interaction per us
 `holdout`), fits the channels on the rest, and searches the weights (two rounds of coordinate
 ascent over `tune_grid`, from the given weights) for the best NDCG@10 of the fused lists on
 the held-out items; then it fits the channels on all the data. Hold out what the blend will be
-asked: "last" for next-item serving and leave-one-out benchmarks, "random" for random splits.
+asked: "last" for next-item serving and leave-one-out benchmarks, "random" for random splits,
+"period" (with `tune_period`) for time splits: the last period's new items.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class BlendRecommender(Recommender):
         tune_holdout: str = "last",
         tune_grid: Sequence[float] = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0),
         tune_users: int = 5000,
+        tune_period: float | None = None,
         optional: Sequence[str] = (),
         seed: int = 0,
     ) -> None:
@@ -79,6 +81,7 @@ class BlendRecommender(Recommender):
         self.tune_holdout = tune_holdout
         self.tune_grid = tune_grid
         self.tune_users = tune_users
+        self.tune_period = tune_period
         self.optional = optional
         self.seed = seed
 
@@ -113,7 +116,11 @@ class BlendRecommender(Recommender):
         active = [name for name, _ in self.channels]
         if self.tune:
             rest, users, targets = hold_out(
-                data, self.tune_holdout, seed=self.seed, max_users=self.tune_users
+                data,
+                self.tune_holdout,
+                seed=self.seed,
+                max_users=self.tune_users,
+                period=self.tune_period,
             )
             active = self._fit_channels(rest, active)
             tuned, self.tune_ndcg_ = self._tuned_weights(

@@ -14,6 +14,7 @@ from typing import Any
 from xingqu.discovery.retrieval.als import ALSRecommender
 from xingqu.discovery.retrieval.base import Recommender
 from xingqu.discovery.retrieval.blend import BlendRecommender
+from xingqu.discovery.retrieval.category_interest import CategoryInterestRecommender
 from xingqu.discovery.retrieval.covisitation import CoVisitationRecommender
 from xingqu.discovery.retrieval.ease import EASERecommender
 from xingqu.discovery.retrieval.exploration import CategoryExplorationChannel
@@ -71,6 +72,28 @@ def taste_blend(**params: Any) -> BlendRecommender:
     return interest_blend(**settings)
 
 
+def browse_blend(*, period: float = 86_400.0, **params: Any) -> BlendRecommender:
+    """For browsing logs cut in time (fit on the days before, predict the next day's new
+    items): the user's category interests × in-category trends, co-visitation, transitions and
+    ALS, weights tuned on the last `period` of the fit data (timestamp units; a day in
+    seconds by default). `params` go to the blend."""
+    channels: list[tuple[str, Recommender]] = [
+        ("category", CategoryInterestRecommender()),
+        ("als", ALSRecommender(factors=128, regularization=0.1, alpha=1.0)),
+        ("transition", TransitionRecommender()),
+        ("covisitation", CoVisitationRecommender()),
+    ]
+    settings: dict[str, Any] = {
+        "channels": channels,
+        "tune": True,
+        "tune_holdout": "period",
+        "tune_period": period,
+        "optional": ["category"],
+        **params,
+    }
+    return BlendRecommender(**settings)
+
+
 ESTIMATORS: dict[str, Callable[..., Recommender]] = {
     "popularity": PopularityRecommender,
     "als": ALSRecommender,
@@ -79,6 +102,8 @@ ESTIMATORS: dict[str, Callable[..., Recommender]] = {
     "transition": TransitionRecommender,
     "sasrec": sasrec,
     "exploration": CategoryExplorationChannel,
+    "category": CategoryInterestRecommender,
     "blend": interest_blend,
     "blend-taste": taste_blend,
+    "blend-browse": browse_blend,
 }
