@@ -166,3 +166,13 @@ def shop_status(uow: UnitOfWork, shop_id: int) -> ShopStatus:
     if status is None:
         raise not_found(CatalogError.SHOP_NOT_FOUND, "shop", shop_id)
     return ShopStatus(status)
+
+
+def product_shops(uow: UnitOfWork, product_ids: Collection[int]) -> dict[int, int]:
+    """product id → the id of the shop that lists it (inside the caller's transaction)."""
+    uow.require_active()
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    rows = uow.session.execute(select(Product.id, Product.shop_id).where(Product.id.in_(ids)))
+    return {pid: shop for pid, shop in rows}

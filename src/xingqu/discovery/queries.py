@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from xingqu.discovery.errors import DiscoveryError
 from xingqu.discovery.models import BehaviourEvent
-from xingqu.discovery.rules import parse_action
+from xingqu.discovery.rules import Action, parse_action
 from xingqu.shared.access import Actor, Role
+from xingqu.shared.clock import as_utc
 from xingqu.shared.errors import invalid
 from xingqu.shared.paging import Page, PageRequest
 from xingqu.store.paging import fetch_page
@@ -99,3 +101,24 @@ def _page(uow: UnitOfWork, page: PageRequest, where: list[Any]) -> Page[Behaviou
     with uow:
         s = uow.session
         return fetch_page(s, ev, where, [ev.occurred_at.desc(), ev.id.desc()], page)
+
+
+def product_feedback(
+    uow: UnitOfWork, since: datetime, until: datetime
+) -> list[tuple[int, int, str, float, datetime]]:
+    """Reviews and complaints about products in [since, until): (user, product, action, value,
+    when), oldest first (governance's shop-risk detectors and scores read them; runs inside the
+    caller's transaction)."""
+    uow.require_active()
+    ev = BehaviourEvent
+    rows = uow.session.execute(
+        select(ev.user_id, ev.product_id, ev.action, ev.value, ev.occurred_at)
+        .where(
+            ev.action.in_([Action.REVIEW.value, Action.COMPLAINT.value]),
+            ev.product_id.is_not(None),
+            ev.occurred_at >= since,
+            ev.occurred_at < until,
+        )
+        .order_by(ev.occurred_at, ev.id)
+    )
+    return [(u, p, a, float(v), as_utc(t)) for u, p, a, v, t in rows if p is not None]
