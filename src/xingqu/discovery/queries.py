@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -104,17 +105,20 @@ def _page(uow: UnitOfWork, page: PageRequest, where: list[Any]) -> Page[Behaviou
 
 
 def product_feedback(
-    uow: UnitOfWork, since: datetime, until: datetime
+    uow: UnitOfWork,
+    since: datetime,
+    until: datetime,
+    actions: tuple[str, ...] = (Action.REVIEW.value, Action.COMPLAINT.value),
 ) -> list[tuple[int, int, str, float, datetime]]:
-    """Reviews and complaints about products in [since, until): (user, product, action, value,
-    when), oldest first (governance's shop-risk detectors and scores read them; runs inside the
-    caller's transaction)."""
+    """Reviews and complaints (or other `actions`) about products in [since, until): (user,
+    product, action, value, when), oldest first (governance's shop-risk detectors and scores read
+    them; runs inside the caller's transaction)."""
     uow.require_active()
     ev = BehaviourEvent
     rows = uow.session.execute(
         select(ev.user_id, ev.product_id, ev.action, ev.value, ev.occurred_at)
         .where(
-            ev.action.in_([Action.REVIEW.value, Action.COMPLAINT.value]),
+            ev.action.in_(list(actions)),
             ev.product_id.is_not(None),
             ev.occurred_at >= since,
             ev.occurred_at < until,
@@ -122,3 +126,25 @@ def product_feedback(
         .order_by(ev.occurred_at, ev.id)
     )
     return [(u, p, a, float(v), as_utc(t)) for u, p, a, v, t in rows if p is not None]
+
+
+def creator_sales(
+    uow: UnitOfWork, creator_ids: Collection[int] | None, since: datetime
+) -> list[tuple[int, int, int, datetime]]:
+    """Orders led by the creators' content (every creator's with None) since `since`: (creator,
+    buyer, product, when) (governance's creator reputation reads them; runs inside the caller's
+    transaction)."""
+    uow.require_active()
+    ev = BehaviourEvent
+    where = [
+        ev.action == Action.ORDER.value,
+        ev.creator_id.is_not(None),
+        ev.product_id.is_not(None),
+        ev.occurred_at >= since,
+    ]
+    if creator_ids is not None:
+        where.append(ev.creator_id.in_(sorted(set(creator_ids))))
+    rows = uow.session.execute(
+        select(ev.creator_id, ev.user_id, ev.product_id, ev.occurred_at).where(*where)
+    )
+    return [(c, u, p, as_utc(t)) for c, u, p, t in rows if c is not None and p is not None]
