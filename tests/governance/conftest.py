@@ -1,0 +1,3 @@
+from tests.sim.tiny import tiny_template, tiny_world
+
+__all__ = ["tiny_template", "tiny_world"]
