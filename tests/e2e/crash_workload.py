@@ -74,10 +74,15 @@ def main(url: str, ack_path: str, seed: int) -> None:
         )
         acknowledge(f"paid {order.id} {payment.id}")
         if rng.random() < 0.2:
-            refund = aftersales.request_refund(
-                platform.uow(), buyer, order.id, order.total_fen, "changed my mind", f"refund-{key}"
+            refund = aftersales.open_request(
+                platform.uow(),
+                buyer,
+                aftersales.OpenRequest(
+                    order.id, "refund_only", "changed_mind", order.total_fen, f"refund-{key}"
+                ),
+                payments=platform.payments,
             )
-            aftersales.approve_refund(
+            aftersales.approve_request(
                 platform.uow(), merchant, refund.id, payments=platform.payments
             )
             acknowledge(f"refunded {order.id} {refund.id}")

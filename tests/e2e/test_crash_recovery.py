@@ -63,7 +63,7 @@ def _check_books(p: Platform, initial_stock: dict[int, int], ack: Path) -> int:
         order_id: (pid, amount)
         for pid, order_id, amount in _rows(p, "SELECT id, order_id, amount_fen FROM payments")
     }
-    refunds = dict(_rows(p, "SELECT id, status FROM refund_requests"))
+    refunds = dict(_rows(p, "SELECT id, status FROM aftersales_requests"))
     acked = [line.split() for line in ack.read_text().splitlines() if line.strip()]
     for kind, order_id, *rest in acked:
         oid = int(order_id)
@@ -84,11 +84,12 @@ def _check_books(p: Platform, initial_stock: dict[int, int], ack: Path) -> int:
         assert events[("trade.order_placed", str(oid))] == 1
         assert (oid in payments) == (st in ("paid", "refunded"))
     reserved = Counter()
-    for sku_id, qty, st in _rows(
+    for sku_id, qty, released in _rows(
         p,
-        "SELECT l.sku_id, l.quantity, o.status FROM order_lines l JOIN orders o ON o.id = l.order_id",
+        "SELECT l.sku_id, l.quantity, o.stock_released FROM order_lines l "
+        "JOIN orders o ON o.id = l.order_id",
     ):
-        if st != "cancelled":
+        if not released:  # cancelled, or refunded in full before shipping
             reserved[sku_id] += qty
     stock = dict(_rows(p, "SELECT id, stock FROM skus"))
     assert stock == {sku: initial_stock[sku] - reserved[sku] for sku in initial_stock}

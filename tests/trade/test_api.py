@@ -93,19 +93,19 @@ def test_buy_pay_ship_deliver_confirm_and_refund_over_http(
     )
     # then a full refund is asked, approved and books the order as refunded
     asked = client.post(
-        f"{API}/orders/{oid}/refunds",
-        json={"amount_fen": 10_000, "reason": "changed my mind"},
+        f"{API}/orders/{oid}/aftersales",
+        json={"kind": "refund_only", "reason_code": "quality", "amount_fen": 10_000},
         headers={**as_buyer, "Idempotency-Key": "r-1"},
     )
     assert asked.status_code == 201, asked.text
     rid = asked.json()["id"]
     assert (
-        client.get(f"{API}/refunds", params={"as_merchant": True}, headers=as_merchant).json()[
+        client.get(f"{API}/aftersales", params={"as_merchant": True}, headers=as_merchant).json()[
             "total"
         ]
         == 1
     )
-    approved = client.post(f"{API}/refunds/{rid}/approve", headers=as_merchant)
+    approved = client.post(f"{API}/aftersales/{rid}/approve", headers=as_merchant)
     assert approved.json()["status"] == "executed"
     final = client.get(f"{API}/orders/{oid}", headers=as_buyer).json()
     assert (final["status"], final["payment"]["refunded_fen"], final["payment"]["status"]) == (
@@ -113,7 +113,7 @@ def test_buy_pay_ship_deliver_confirm_and_refund_over_http(
         10_000,
         "refunded",
     )
-    assert client.get(f"{API}/refunds/{rid}", headers=as_buyer).json()["amount_fen"] == 10_000
+    assert client.get(f"{API}/aftersales/{rid}", headers=as_buyer).json()["amount_fen"] == 10_000
     mine = client.get(f"{API}/orders", headers=as_buyer).json()
     assert [o["id"] for o in mine["items"]] == [oid]
     assert (
@@ -168,8 +168,21 @@ def test_cart_and_checkout_over_http(platform: Platform, client: TestClient) -> 
         ("/orders", {"lines": [{"sku_id": 1}]}, {"Idempotency-Key": "not ok"}),
         ("/cart/items", {"sku_id": 1, "quantity": -1}, {}),
         ("/orders/1/ship", {"carrier": ""}, {}),
-        ("/orders/1/refunds", {"amount_fen": 0, "reason": "x"}, {"Idempotency-Key": "k"}),
-        ("/orders/1/refunds", {"amount_fen": 10.5, "reason": "x"}, {"Idempotency-Key": "k"}),
+        (
+            "/orders/1/aftersales",
+            {"kind": "refund_only", "reason_code": "quality", "amount_fen": 0},
+            {"Idempotency-Key": "k"},
+        ),
+        (
+            "/orders/1/aftersales",
+            {"kind": "refund_only", "reason_code": "quality", "amount_fen": 10.5},
+            {"Idempotency-Key": "k"},
+        ),
+        (
+            "/orders/1/aftersales",
+            {"kind": "swap", "reason_code": "quality", "amount_fen": 100},
+            {"Idempotency-Key": "k"},
+        ),
     ],
 )
 def test_a_malformed_request_is_422_and_changes_nothing(
@@ -234,8 +247,8 @@ def test_typed_errors_over_http_change_nothing(platform: Platform, client: TestC
         (client.get(f"{API}/orders/{unpaid.id}"), 401, "shared.unauthenticated"),
         (
             client.post(
-                f"{API}/orders/{paid.id}/refunds",
-                json={"amount_fen": 9_901, "reason": "too much"},
+                f"{API}/orders/{paid.id}/aftersales",
+                json={"kind": "refund_only", "reason_code": "other", "amount_fen": 9_901},
                 headers={**as_buyer, "Idempotency-Key": "r-1"},
             ),
             409,
@@ -291,7 +304,8 @@ def test_the_device_header_and_the_payment_instrument_reach_the_order_and_paymen
     # then
     assert placed.status_code == 201 and placed.json()["device_id"] == "phone-7"
     assert paid.status_code == 200
-    assert paid.json()["instrument"] == fake_payments(p).charges[
-        f"order:{placed.json()['id']}"
-    ].instrument
+    assert (
+        paid.json()["instrument"]
+        == fake_payments(p).charges[f"order:{placed.json()['id']}"].instrument
+    )
     assert bad.status_code == 422

@@ -12,3 +12,5 @@ class AffiliateError(StrEnum):
     NOT_A_CREATOR = "affiliate.not_a_creator"
     CREATOR_NOT_FOUND = "affiliate.creator_not_found"
     INVALID_RATING = "affiliate.invalid_rating"
+    NOT_MOUNTED = "affiliate.not_mounted"
+    INVALID_FILTER = "affiliate.invalid_filter"

@@ -60,3 +60,54 @@ class OrderAttributed(Event):
     content_id: int
     product_id: int
     rate_bp: int
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class CommissionSettled(Event):
+    """A creator was credited commission for an order line (`net_fen` after the platform's fee)."""
+
+    name = "affiliate.commission_settled"
+    aggregate = "commission"
+    commission_id: int
+    order_id: int
+    creator_id: int
+    product_id: int
+    gross_fen: int
+    fee_fen: int
+    net_fen: int
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class CommissionClawedBack(Event):
+    """A refund took back `amount_fen` of a settled commission; `net_fen` is what is left."""
+
+    name = "affiliate.commission_clawed_back"
+    aggregate = "commission"
+    commission_id: int
+    order_id: int
+    creator_id: int
+    amount_fen: int
+    net_fen: int
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class CommissionCancelled(Event):
+    """The order was cancelled or refunded in full before settlement: the line earns nothing."""
+
+    name = "affiliate.commission_cancelled"
+    aggregate = "commission"
+    commission_id: int
+    order_id: int
+    creator_id: int
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class CreatorRated(Event):
+    name = "affiliate.creator_rated"
+    aggregate = "creator"
+    creator_id: int
+    rating: str

@@ -93,3 +93,21 @@ class Commission(Base):
         Index("ix_commissions_creator_status", "creator_id", "status"),
         CheckConstraint("net_fen >= 0 AND fee_fen >= 0 AND gross_fen >= 0", name="not_negative"),
     )
+
+
+class AffiliateTouch(Base):
+    """A buyer met a product through a creator's content (opened its product card, or added it
+    to the cart from there). The last touch within the attribution window earns the order."""
+
+    __tablename__ = "affiliate_touches"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    content_id: Mapped[int] = mapped_column(BigInteger)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id"))
+    touched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_affiliate_touches_buyer_product_time", "buyer_id", "product_id", "touched_at"),
+    )

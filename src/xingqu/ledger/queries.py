@@ -150,4 +150,8 @@ def order_balances(uow: UnitOfWork) -> dict[tuple[int, str, int], int]:
         .where(LedgerLine.order_id.is_not(None))
         .group_by(LedgerLine.order_id, LedgerLine.account, LedgerLine.owner_id)
     )
-    return {(order, account, owner): int(total) for order, account, owner, total in rows}
+    return {
+        (int(order), account, owner): int(total)
+        for order, account, owner, total in rows
+        if order is not None
+    }

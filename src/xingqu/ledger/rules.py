@@ -115,6 +115,7 @@ class CommissionShare:
     gross_fen: int  # base × rate
     fee_fen: int  # the platform's service fee on it
     net_fen: int  # what the creator is owed
+    fee_bp: int  # the fee's rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +144,10 @@ def split_settlement(
     """Share `net_fen` of an order paid `paid_fen` between merchant, platform and creators.
 
     Each attributed line's commission base is its share of the net, rounded down; commission and
-    fees are rounded down; the merchant gets the rest. Every part only shrinks when the net
-    shrinks (a refund never raises a creator's commission), and a net of 0 gives everyone 0:
-    no commission is ever paid on a refunded order.
+    fees are rounded down; the merchant gets the rest. Commission and fees never grow when the
+    net shrinks (a refund never raises a creator's commission; the merchant's rest may move by a
+    rounding fen), and a net of 0 gives everyone 0: no commission is ever paid on a refunded
+    order.
     """
     if not 0 <= net_fen <= paid_fen:
         raise invalid(LedgerError.INVALID_POSTING, f"net {net_fen} is outside 0..{paid_fen}")
@@ -155,7 +157,9 @@ def split_settlement(
         gross = base * line.rate_bp // 10_000
         fee = gross * line.fee_bp // 10_000
         shares.append(
-            CommissionShare(line.commission_id, line.creator_id, base, gross, fee, gross - fee)
+            CommissionShare(
+                line.commission_id, line.creator_id, base, gross, fee, gross - fee, line.fee_bp
+            )
         )
     merchant_fee = net_fen * merchant_fee_bp // 10_000
     merchant = net_fen - merchant_fee - sum(s.gross_fen for s in shares)

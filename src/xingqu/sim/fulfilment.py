@@ -1,10 +1,14 @@
 """The two rounds of a simulated day, in which every open order and refund request moves on.
 
 Stateless on purpose: the open work is read back from the platform (each merchant's orders by
-status, their refund requests), not remembered by the simulator, so a run killed at any moment
-continues from whatever was committed. Each decision comes from a random stream named by the
-order (or the order and the round), so a replayed day decides the same way and its retries are
-answered by the services' idempotency keys.
+status, their after-sales requests), not remembered by the simulator, so a run killed at any
+moment continues from whatever was committed. Each decision comes from a random stream named by
+the order (or the order and the round), so a replayed day decides the same way and its retries
+are answered by the services' idempotency keys.
+
+The platform's timers (`Platform.run_timers`: unpaid orders expire, late shipments are
+compensated, requests left unanswered are approved, delivered orders are confirmed, completed ones
+settled) run once per round, before the first merchant acts, as `xingqu worker` would.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Sequence
 
 from xingqu.aftersales import queries as aftersales_queries
 from xingqu.aftersales import services as aftersales
-from xingqu.aftersales.rules import RefundStatus
+from xingqu.aftersales.rules import ReasonCode, RequestKind, RequestStatus
 from xingqu.discovery import services as discovery
 from xingqu.shared.access import SYSTEM, Actor
 from xingqu.sim import agents
@@ -24,11 +28,17 @@ from xingqu.trade import services as trade
 from xingqu.trade.rules import OrderStatus
 
 REJECTION_NOTE = "The item was checked before shipping; please contact customer service."
+DEFECT_CODES = {
+    "defective item": ReasonCode.QUALITY,
+    "not as described": ReasonCode.NOT_AS_DESCRIBED,
+    "damaged in transit": ReasonCode.DAMAGED_IN_TRANSIT,
+}
 
 
 def morning_round(ctx: SimContext, name: str, seller: Seller) -> None:
     """The merchant decides refund requests and ships paid orders; the carrier delivers.
     `name` ("3-am") names the round in the random streams."""
+    _run_timers(ctx, seller)
     actor = merchant(seller.user_id)
     _decide_refunds(ctx, actor, seller)
     for order in _orders(ctx, actor, OrderStatus.PAID):
@@ -40,12 +50,18 @@ def morning_round(ctx: SimContext, name: str, seller: Seller) -> None:
 def evening_round(ctx: SimContext, name: str, seller: Seller) -> None:
     """The merchant decides refund requests; buyers receive delivered orders (confirming or
     asking for a refund) and pay or cancel the orders they left unpaid."""
+    _run_timers(ctx, seller)
     actor = merchant(seller.user_id)
     _decide_refunds(ctx, actor, seller)
     for order in _orders(ctx, actor, OrderStatus.DELIVERED):
         _receive(ctx, name, seller, order)
     for order in _orders(ctx, actor, OrderStatus.PENDING_PAYMENT):
         _settle_unpaid(ctx, name, order)
+
+
+def _run_timers(ctx: SimContext, seller: Seller) -> None:
+    if seller.shop_id == min(ctx.sellers):
+        ctx.platform.run_timers()
 
 
 def _orders(ctx: SimContext, actor: Actor, status: OrderStatus) -> Sequence[OrderView]:
@@ -61,28 +77,34 @@ def _orders(ctx: SimContext, actor: Actor, status: OrderStatus) -> Sequence[Orde
 def _decide_refunds(ctx: SimContext, actor: Actor, seller: Seller) -> None:
     platform = ctx.platform
     requests = every_page(
-        lambda page: aftersales_queries.list_refunds(
+        lambda page: aftersales_queries.list_requests(
             platform.uow(readonly=True),
             actor,
             page,
             as_merchant=True,
-            status=RefundStatus.REQUESTED,
+            status=RequestStatus.REQUESTED,
         )
     )
     for request in sorted(requests, key=lambda r: r.id):
-        if agents.approves_refund(ctx.rng("refund", request.id), seller, request.reason):
+        if agents.approves_refund(ctx.rng("refund", request.id), seller, request.description):
             done = ctx.attempt(
-                aftersales.approve_refund,
+                aftersales.approve_request,
                 platform.uow(),
                 actor,
                 request.id,
                 payments=platform.payments,
+                terms=platform.settings.trade,
             )
             if done is not None:
                 ctx.report.refunds_approved += 1
                 ctx.report.refunded_fen += done.amount_fen
         elif ctx.attempt(
-            aftersales.reject_refund, platform.uow(), actor, request.id, REJECTION_NOTE
+            aftersales.reject_request,
+            platform.uow(),
+            actor,
+            request.id,
+            REJECTION_NOTE,
+            terms=platform.settings.trade,
         ):
             ctx.report.refunds_rejected += 1
 
@@ -120,7 +142,7 @@ def _ship_or_refund(
         request = _request_refund(
             ctx, order, agents.REFUND_REASON_CHANGED_MIND, f"sim-cancel-{order.id}"
         )
-        if request is None or request.status != RefundStatus.REJECTED:
+        if request is None or request.status != RequestStatus.REJECTED:
             return  # waiting for the merchant (or refused); the goods do not ship meanwhile
     rng = ctx.rng("ship", order.id, day)
     if agents.ships_today(rng, seller, ctx.days_since(order.paid_at)):
@@ -149,7 +171,7 @@ def _receive(ctx: SimContext, day: str, seller: Seller, order: OrderView) -> Non
     if agents.finds_fault(ctx.rng("fault", order.id), seller):
         reason = ctx.rng("fault-reason", order.id).choice(agents.REFUND_REASONS_DEFECT)
         request = _request_refund(ctx, order, reason, f"sim-fault-{order.id}")
-        if request is None or request.status != RefundStatus.REJECTED:
+        if request is None or request.status != RequestStatus.REJECTED:
             return
         # Refused: the buyer complains about the product, then gives up and confirms receipt.
         if agents.complains(ctx.rng("complains", order.id)):
@@ -178,14 +200,18 @@ def _request_refund(ctx: SimContext, order: OrderView, reason: str, key: str) ->
     amount = payment.amount_fen - payment.refunded_fen
     if amount <= 0:
         return None
+    code = (
+        ReasonCode.CHANGED_MIND
+        if reason == agents.REFUND_REASON_CHANGED_MIND
+        else DEFECT_CODES.get(reason, ReasonCode.QUALITY)
+    )
     request = ctx.attempt(
-        aftersales.request_refund,
+        aftersales.open_request,
         ctx.platform.uow(),
         consumer(order.buyer_id),
-        order.id,
-        amount,
-        reason,
-        key,
+        aftersales.OpenRequest(order.id, RequestKind.REFUND_ONLY, code, amount, key, reason),
+        payments=ctx.platform.payments,
+        terms=ctx.platform.settings.trade,
     )
     if request is not None and request.requested_at == ctx.clock.now():
         ctx.report.refunds_requested += 1

@@ -22,3 +22,5 @@ class TradeError(StrEnum):
     INVALID_TERMS = "trade.invalid_terms"
     INVALID_TRACKING = "trade.invalid_tracking"
     NOT_SETTLEABLE = "trade.not_settleable"
+    PAYMENT_EXPIRED = "trade.payment_expired"
+    NOT_SHIPPED = "trade.not_shipped"

@@ -68,6 +68,10 @@ class Order(Base):
     settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     merchant_fee_bp: Mapped[int | None] = mapped_column(default=None)  # fixed at settlement
     stock_released: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The order's units went back to stock (cancelled, or refunded in full before shipping)."""
+    open_requests: Mapped[int] = mapped_column(default=0)
+    """After-sales requests in progress on the order (kept by aftersales): while any is open the
+    order is neither confirmed automatically nor settled."""
 
     lines: Mapped[list[OrderLine]] = relationship(
         order_by="OrderLine.id", lazy="selectin", cascade="all, delete-orphan"
@@ -183,6 +187,8 @@ class TrackingEvent(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("order_id", "kind", "occurred_at"),)
 
 
 class ProductTerms(Base):

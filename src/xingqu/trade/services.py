@@ -20,18 +20,27 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from xingqu.affiliate import services as affiliate
 from xingqu.catalog import services as catalog
+from xingqu.ledger import services as ledger
+from xingqu.ledger.rules import Account, EntryKind, credit, debit
 from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import conflict, forbidden, invalid, not_found
 from xingqu.store.uow import UnitOfWork
 from xingqu.trade import events
-from xingqu.trade.deadlines import ShipPromise, order_ship_by
+from xingqu.trade.cancellation import cancel
+from xingqu.trade.deadlines import ShipPromise, order_ship_by, passed, payment_deadline
 from xingqu.trade.errors import TradeError
-from xingqu.trade.lifecycle import move, order_for_update, require_buyer, require_shop_merchant
-from xingqu.trade.models import CartLine, Order, OrderLine, Payment, Shipment
+from xingqu.trade.fulfilment import (
+    confirm_receipt,
+    mark_delivered,
+    ship_order,
+)
+from xingqu.trade.lifecycle import move, order_for_update, require_buyer
+from xingqu.trade.models import CartLine, Order, OrderLine, Payment
 from xingqu.trade.payments import PaymentProvider
 from xingqu.trade.promises import product_promises
-from xingqu.trade.refunds import OrderMoney, order_for_refund, record_refund, refund_rest
+from xingqu.trade.refunds import OrderMoney, order_for_refund, record_refund
 from xingqu.trade.rules import (
     MAX_LINES,
     OrderStatus,
@@ -48,7 +57,6 @@ from xingqu.trade.rules import (
     validate_order_lines,
     validate_quantity,
     validate_reason,
-    validate_shipment,
 )
 from xingqu.trade.terms import DEFAULT_TERMS, Terms
 
@@ -132,6 +140,8 @@ def add_to_cart(
                 line.content_id = content_id
             line.updated_at = now
         s.flush()
+        if content_id is not None:
+            affiliate.note_touch(uow, actor.user_id, content_id, sku.product_id)
         uow.emit(
             events.CartItemAdded(
                 buyer_id=actor.user_id,
@@ -285,6 +295,14 @@ def pay_order(
             if existing is not None:
                 return _same_order(existing, order_id)
             check_transition(OrderStatus(order.status), OrderStatus.PAID)
+            deadline = payment_deadline(order.placed_at, terms)
+            if passed(deadline, uow.clock.now()):
+                raise conflict(
+                    TradeError.PAYMENT_EXPIRED,
+                    f"order {order.id} had to be paid by {deadline.isoformat()}; it is being "
+                    "cancelled and its stock released",
+                    pay_by=deadline.isoformat(),
+                )
             charge = payments.charge(
                 order.total,
                 idempotency_key=provider_charge_key(order.id),
@@ -313,6 +331,18 @@ def pay_order(
                 terms,
             )
             uow.flush()
+            ledger.post(
+                uow,
+                EntryKind.PAYMENT,
+                f"payment:order:{order.id}",
+                [
+                    debit(Account.BUYER_PAYMENTS, payment.amount_fen),
+                    credit(Account.ORDER_ESCROW, payment.amount_fen),
+                ],
+                currency=payment.currency,
+                order_id=order.id,
+                memo=f"payment {charge.reference} for order {order.id}",
+            )
             uow.emit(
                 events.OrderPaid(
                     order_id=order.id,
@@ -358,70 +388,17 @@ def cancel_order(
             check_buyer_may_cancel(current)
         else:
             raise forbidden("this order belongs to another buyer")
-        if current == OrderStatus.PAID:
-            refund_rest(uow, order, payments)
-        for line in sorted(order.lines, key=lambda line: line.sku_id):
-            catalog.release_stock(uow, line.sku_id, line.quantity)
-        move(uow, order, OrderStatus.CANCELLED)
-        order.cancel_reason = reason.strip()
-        uow.emit(
-            events.OrderCancelled(
-                order_id=order.id, buyer_id=order.buyer_id, reason=order.cancel_reason
-            )
-        )
+        cancel(uow, order, reason.strip(), payments)
         uow.commit()
         return order
 
 
-def confirm_receipt(uow: UnitOfWork, actor: Actor, order_id: int) -> Order:
-    """The buyer confirms a delivered order: it is completed."""
-    with uow:
-        order = order_for_update(uow, order_id)
-        require_buyer(actor, order)
-        move(uow, order, OrderStatus.COMPLETED)
-        uow.emit(events.OrderCompleted(order_id=order.id, buyer_id=order.buyer_id))
-        uow.commit()
-        return order
-
-
-# --- merchant, carrier ------------------------------------------------------------------------
-
-
-def ship_order(
-    uow: UnitOfWork, actor: Actor, order_id: int, carrier: str, tracking_no: str
-) -> Order:
-    """The shop's merchant hands a paid order to a carrier."""
-    validate_shipment(carrier, tracking_no)
-    with uow:
-        order = order_for_update(uow, order_id)
-        require_shop_merchant(uow, actor, order)
-        move(uow, order, OrderStatus.SHIPPED)
-        order.shipment = Shipment(
-            carrier=carrier.strip(), tracking_no=tracking_no.strip(), shipped_at=uow.clock.now()
-        )
-        uow.emit(
-            events.OrderShipped(
-                order_id=order.id,
-                shop_id=order.shop_id,
-                carrier=order.shipment.carrier,
-                tracking_no=order.shipment.tracking_no,
-            )
-        )
-        uow.commit()
-        return order
-
-
-def mark_delivered(uow: UnitOfWork, actor: Actor, order_id: int) -> Order:
-    """The carrier's callback (through an operator account) says the parcel arrived."""
-    actor.require(Role.OPERATOR)
-    with uow:
-        order = order_for_update(uow, order_id)
-        move(uow, order, OrderStatus.DELIVERED)
-        if order.shipment is not None:
-            order.shipment.delivered_at = order.delivered_at
-        uow.emit(events.OrderDelivered(order_id=order.id))
-        uow.commit()
-        return order
+def set_open_requests(uow: UnitOfWork, order_id: int, count: int) -> None:
+    """Aftersales tells how many of its requests on the order are in progress (participant
+    call): while any is, the order is neither confirmed automatically nor settled."""
+    uow.require_active()
+    order = order_for_update(uow, order_id)
+    order.open_requests = count
 
 
 # --- internals --------------------------------------------------------------------------------
@@ -485,6 +462,18 @@ def _create_order(
     )
     uow.session.add(order)
     uow.flush()  # a duplicate idempotency key fails here
+    affiliate.attribute_order(
+        uow,
+        order_id=order.id,
+        buyer_id=buyer_id,
+        shop_id=order.shop_id,
+        placed_at=order.placed_at,
+        lines=[
+            affiliate.LineFact(line.id, line.product_id, line.content_id, line.total_fen)
+            for line in order.lines
+        ],
+        terms=terms,
+    )
     uow.emit(
         events.OrderPlaced(
             order_id=order.id,

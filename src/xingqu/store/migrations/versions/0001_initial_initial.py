@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-12-02 15:08:12.064338
+Create Date: 2026-12-02 15:15:38.041985
 """
 
 from collections.abc import Sequence
