@@ -21,6 +21,8 @@ from xingqu.bootstrap import Platform, build_platform
 from xingqu.cli.demo import DemoLogin, demo_settings, prepare_demo, progress_bars
 from xingqu.cli.discovery import models_app
 from xingqu.cli.discovery import train as train_command
+from xingqu.cli.trade import ledger_app
+from xingqu.cli.trade import timers as run_timers_once
 from xingqu.config import Settings
 from xingqu.shared.access import SYSTEM
 from xingqu.shared.clock import ManualClock
@@ -45,6 +47,8 @@ console = Console()
 
 app.command("train")(train_command)
 app.add_typer(models_app, name="models")
+app.add_typer(ledger_app, name="ledger")
+app.command("timers")(run_timers_once)
 
 Host = Annotated[str, typer.Option(help="interface to listen on")]
 Port = Annotated[int, typer.Option(help="port to listen on", min=1, max=65535)]
@@ -130,10 +134,18 @@ def simulate(
 
 
 @app.command()
-def worker() -> None:
-    """Relay the event outbox to its reactions until stopped (SIGTERM or Ctrl-C)."""
+def worker(
+    timers: Annotated[
+        bool, typer.Option(help="also run the trade and after-sales timers (XINGQU_TIMER_INTERVAL_S)")
+    ] = True,
+) -> None:
+    """Relay the event outbox to its reactions, and run the trade timers, until stopped (SIGTERM
+    or Ctrl-C)."""
+    from xingqu.cli.trade import TimerLoop
+
     settings = Settings()
     platform = build_platform(settings)
+    loop = TimerLoop(platform, settings.timer_interval_s) if timers else None
     names = _Announcer(platform.relay.publisher)
     platform.relay.publisher = names
     stop = threading.Event()
@@ -144,6 +156,9 @@ def worker() -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _stop)
     console.print(f"Relaying the outbox every {settings.dispatch_interval_s:g} s; Ctrl-C stops.")
+    if loop is not None:
+        console.print(f"Running the trade timers every {settings.timer_interval_s:g} s.")
+        loop.start()
     try:
         while not stop.is_set():
             relayed = platform.drain_events()
@@ -151,6 +166,8 @@ def worker() -> None:
                 console.print(f"relayed {relayed}: {names.summary()}")
             stop.wait(settings.dispatch_interval_s)
     finally:
+        if loop is not None:
+            loop.stop()
         platform.close()
     console.print("Stopped.")
 

@@ -34,7 +34,14 @@ from xingqu.store.paging import count_rows, fetch_page
 from xingqu.store.uow import UnitOfWork
 from xingqu.trade.deadlines import delivery_due
 from xingqu.trade.errors import TradeError
-from xingqu.trade.models import CartLine, Order, Payment, Shipment, TrackingEvent
+from xingqu.trade.models import (
+    CartLine,
+    CompensationCoupon,
+    Order,
+    Payment,
+    Shipment,
+    TrackingEvent,
+)
 from xingqu.trade.rules import OrderStatus, TrackingKind
 from xingqu.trade.terms import DEFAULT_TERMS, Terms
 
@@ -324,3 +331,50 @@ def _check_window(since: datetime, until: datetime) -> None:
         raise invalid(
             TradeError.INVALID_FILTER, "a window is two timezone-aware times, since < until"
         )
+
+
+# --- facts the books' audit reconciles the ledger with (participant calls) ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMoneyFact:
+    order_id: int
+    buyer_id: int
+    shop_id: int
+    status: str
+    paid_fen: int  # 0 when unpaid
+    refunded_fen: int
+    settled: bool
+
+
+def order_money_facts(uow: UnitOfWork) -> list[OrderMoneyFact]:
+    """Every paid order's money, by order id."""
+    uow.require_active()
+    rows = uow.session.execute(
+        select(
+            Order.id,
+            Order.buyer_id,
+            Order.shop_id,
+            Order.status,
+            Payment.amount_fen,
+            Payment.refunded_fen,
+            Order.settled_at,
+        )
+        .join(Payment, Payment.order_id == Order.id)
+        .order_by(Order.id)
+    )
+    return [
+        OrderMoneyFact(oid, buyer, shop, status, paid, refunded, settled is not None)
+        for oid, buyer, shop, status, paid, refunded, settled in rows
+    ]
+
+
+def coupons_by_buyer(uow: UnitOfWork) -> dict[int, int]:
+    """buyer → the value of the compensation coupons issued to them."""
+    uow.require_active()
+    rows = uow.session.execute(
+        select(CompensationCoupon.buyer_id, func.sum(CompensationCoupon.amount_fen)).group_by(
+            CompensationCoupon.buyer_id
+        )
+    )
+    return {buyer: int(total) for buyer, total in rows}
