@@ -491,16 +491,21 @@ def live_product_ids(uow: UnitOfWork, *, after_id: int, limit: int) -> list[int]
 
 
 def _walk_status(uow: UnitOfWork, product: Product, target: ProductStatus, reason: str) -> None:
-    """Move the product to `target`, through `under_review` when there is no direct step."""
+    """Move the product to `target` by the shortest chain of allowed steps (all in this
+    transaction, so no one sees the steps in between)."""
     current = ProductStatus(product.status)
-    if current == target:
-        return
-    path = (
-        [target] if target in PRODUCT_TRANSITIONS[current] else [ProductStatus.UNDER_REVIEW, target]
-    )
-    for step in path:
+    paths: dict[ProductStatus, list[ProductStatus]] = {current: []}
+    queue = [current]
+    while queue and target not in paths:
+        here = queue.pop(0)
+        for step in sorted(PRODUCT_TRANSITIONS[here]):
+            if step not in paths:
+                paths[step] = [*paths[here], step]
+                queue.append(step)
+    if target not in paths:
+        check_product_transition(current, target)  # raises the usual conflict
+    for step in paths[target]:
         old = ProductStatus(product.status)
-        check_product_transition(old, step)
         product.status = step
         product.updated_at = uow.clock.now()
         uow.emit(

@@ -14,6 +14,7 @@ Creator reputation (带货口碑分): a 5-point score, floor 3, over 90 days wei
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -148,8 +149,8 @@ def stars_for_consumers(score: float) -> float:
     """The stars a consumer sees: 50 → 3.0, +0.1 per point to 60; above, +0.1 per 4 points,
     97–100 → 5.0."""
     if score <= 60:
-        return round(3.0 + 0.1 * (max(score, 50) - 50), 1)
-    return round(min(5.0, 4.0 + 0.1 * ((score - 60) // 4) + 0.1), 1)
+        return round(3.0 + 0.1 * int(max(score, 50) - 50), 1)
+    return round(min(5.0, 4.0 + 0.1 * math.ceil((score - 60) / 4)), 1)
 
 
 @dataclass(frozen=True, slots=True)
