@@ -63,7 +63,7 @@ def test_a_merchant_sees_only_its_own_cases(platform: Platform) -> None:
     # given
     p = platform
     mine, my_shop = factories.merchant(p)
-    other, other_shop = factories.merchant(p)
+    _other, other_shop = factories.merchant(p)
     my_case, other_case = _case(p, my_shop), _case(p, other_shop)
     operator = factories.operator(p)
     # when
@@ -152,7 +152,7 @@ def test_a_traffic_limit_is_read_by_the_feed_until_it_ends(
 ) -> None:
     # given: a medium case (4 points: traffic limit for 7 days)
     p = platform
-    owner, shop = factories.merchant(p)
+    _owner, shop = factories.merchant(p)
     operator = factories.operator(p)
     case = _case(p, shop, "medium")
     # when
