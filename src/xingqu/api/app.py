@@ -67,6 +67,15 @@ def create_app(platform: Platform, *, drain_in_background: bool = True) -> FastA
     for module in (identity, catalog, content, trade, aftersales, discovery):
         app.include_router(module.router, prefix=API_PREFIX)
 
+    from xingqu.api.routers import governance
+
+    app.include_router(governance.router, prefix=API_PREFIX)
+
+    from xingqu.api.routers import affiliate, ledger, tickets
+
+    for module in (tickets, affiliate, ledger):
+        app.include_router(module.router, prefix=API_PREFIX)
+
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
