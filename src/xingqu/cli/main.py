@@ -45,6 +45,15 @@ app = typer.Typer(
 )
 console = Console()
 
+
+def _add_governance() -> None:
+    from xingqu.cli.governance import app as governance_app
+
+    app.add_typer(governance_app, name="governance")
+
+
+_add_governance()
+
 app.command("train")(train_command)
 app.add_typer(models_app, name="models")
 app.add_typer(ledger_app, name="ledger")
@@ -136,7 +145,8 @@ def simulate(
 @app.command()
 def worker(
     timers: Annotated[
-        bool, typer.Option(help="also run the trade and after-sales timers (XINGQU_TIMER_INTERVAL_S)")
+        bool,
+        typer.Option(help="also run the trade and after-sales timers (XINGQU_TIMER_INTERVAL_S)"),
     ] = True,
 ) -> None:
     """Relay the event outbox to its reactions, and run the trade timers, until stopped (SIGTERM
