@@ -66,6 +66,9 @@ def test_buy_pay_ship_deliver_confirm_and_refund_over_http(
             "quantity": 2,
             "unit_price_fen": 5_000,
             "content_id": 9,
+            "ship_promise": "within_hours",
+            "ship_within_hours": 48,
+            "return_policy": "standard",
         }
     ]
     oid = order["id"]

@@ -104,6 +104,8 @@ def _orders(uow: UnitOfWork, audit: Audit) -> list[str]:
         .where(LedgerLine.order_id.is_not(None))
         .group_by(LedgerLine.order_id, LedgerLine.account, LedgerEntry.kind)
     ):
+        if order_id is None:
+            continue
         book = per_order[int(order_id)]
         book[account] += int(total)
         if account in SETTLED_TO and kind in (EntryKind.SETTLEMENT, EntryKind.REFUND):

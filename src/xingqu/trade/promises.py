@@ -94,7 +94,9 @@ def set_product_terms(uow: UnitOfWork, actor: Actor, cmd: SetProductTerms) -> Pr
 def product_promise(
     uow: UnitOfWork, product_id: int, terms: Terms = DEFAULT_TERMS
 ) -> ProductPromise:
-    """A product's promises as a buyer sees them before buying (its own read)."""
+    """A product's promises as a buyer sees them before buying (its own read; a product that does
+    not exist is `catalog.product_not_found`)."""
+    catalog_queries.get_product(uow, product_id)
     with uow:
         return product_promises(uow, [product_id], terms)[product_id]
 

@@ -378,3 +378,31 @@ def coupons_by_buyer(uow: UnitOfWork) -> dict[int, int]:
         )
     )
     return {buyer: int(total) for buyer, total in rows}
+
+
+# --- more reads for actors ----------------------------------------------------------------------
+
+
+def tracking(uow: UnitOfWork, actor: Actor, order_id: int) -> list[TrackingEvent]:
+    """The carrier's scans of an order's parcel, oldest first (for the order's parties)."""
+    get_order(uow, actor, order_id)  # 404 / 403
+    with uow:
+        return list(
+            uow.session.scalars(
+                select(TrackingEvent)
+                .where(TrackingEvent.order_id == order_id)
+                .order_by(TrackingEvent.occurred_at, TrackingEvent.id)
+            )
+        )
+
+
+def my_coupons(uow: UnitOfWork, actor: Actor) -> list[CompensationCoupon]:
+    """The compensation coupons issued to the actor, newest first."""
+    with uow:
+        return list(
+            uow.session.scalars(
+                select(CompensationCoupon)
+                .where(CompensationCoupon.buyer_id == actor.user_id)
+                .order_by(CompensationCoupon.id.desc())
+            )
+        )

@@ -32,8 +32,10 @@ from xingqu.trade.cancellation import cancel
 from xingqu.trade.deadlines import ShipPromise, order_ship_by, passed, payment_deadline
 from xingqu.trade.errors import TradeError
 from xingqu.trade.fulfilment import (
+    cancel_out_of_stock,
     confirm_receipt,
     mark_delivered,
+    record_tracking,
     ship_order,
 )
 from xingqu.trade.lifecycle import move, order_for_update, require_buyer
@@ -66,6 +68,7 @@ __all__ = [
     "PlaceOrder",
     "add_to_cart",
     "cancel_order",
+    "cancel_out_of_stock",
     "checkout",
     "confirm_receipt",
     "mark_delivered",
@@ -74,7 +77,9 @@ __all__ = [
     "place_order",
     "provider_charge_key",
     "record_refund",
+    "record_tracking",
     "remove_from_cart",
+    "set_open_requests",
     "ship_order",
 ]
 """`order_for_refund` and `record_refund` (participants in aftersales' transaction) live in

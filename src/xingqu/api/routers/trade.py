@@ -17,6 +17,8 @@ from pydantic import Field
 from xingqu.api.deps import CurrentActor, IdempotencyKey, PageDep, PlatformDep
 from xingqu.api.schemas import ERRORS, PageOf, Public, Strict
 from xingqu.trade import queries, services
+from xingqu.trade.deadlines import ReturnPolicy, ShipPromise
+from xingqu.trade.promises import SetProductTerms, product_promise, set_product_terms
 from xingqu.trade.rules import (
     MAX_ADDRESS,
     MAX_CARRIER,
@@ -25,8 +27,11 @@ from xingqu.trade.rules import (
     MAX_LINES,
     MAX_QUANTITY,
     MAX_REASON,
+    MAX_SHIP_WITHIN_HOURS,
     MAX_TRACKING_NO,
+    TrackingKind,
 )
+from xingqu.trade.terms import InsuranceTier
 
 router = APIRouter(tags=["trade"], responses=ERRORS)  # type: ignore[arg-type]
 
@@ -102,6 +107,9 @@ class OrderLinePublic(Public):
     quantity: int
     unit_price_fen: int
     content_id: int | None
+    ship_promise: str
+    ship_within_hours: int
+    return_policy: str
 
 
 class PaymentPublic(Public):
@@ -140,6 +148,12 @@ class OrderPublic(Public):
     completed_at: datetime | None
     cancelled_at: datetime | None
     refunded_at: datetime | None
+    ship_by: datetime | None
+    instant_refund: bool
+    insurance_tier: str
+    completed_by: str | None
+    settled_at: datetime | None
+    open_requests: int
     lines: list[OrderLinePublic]
     payment: PaymentPublic | None
     shipment: ShipmentPublic | None
@@ -268,7 +282,14 @@ def ship_order(
     order_id: int, body: ShipmentCreate, actor: CurrentActor, platform: PlatformDep
 ) -> OrderPublic:
     """The shop's merchant."""
-    order = services.ship_order(platform.uow(), actor, order_id, body.carrier, body.tracking_no)
+    order = services.ship_order(
+        platform.uow(),
+        actor,
+        order_id,
+        body.carrier,
+        body.tracking_no,
+        terms=platform.settings.trade,
+    )
     return OrderPublic.model_validate(order)
 
 
@@ -282,3 +303,114 @@ def mark_delivered(order_id: int, actor: CurrentActor, platform: PlatformDep) ->
 def confirm_receipt(order_id: int, actor: CurrentActor, platform: PlatformDep) -> OrderPublic:
     """The buyer confirms receipt: the order is completed."""
     return OrderPublic.model_validate(services.confirm_receipt(platform.uow(), actor, order_id))
+
+
+class TrackingCreate(Strict):
+    kind: TrackingKind
+    location: str = Field(default="", max_length=120)
+    note: str = Field(default="", max_length=200)
+    occurred_at: datetime | None = Field(default=None, description="the scan's time (default: now)")
+
+
+class TrackingPublic(Public):
+    id: int
+    order_id: int
+    kind: str
+    location: str
+    note: str
+    occurred_at: datetime
+    recorded_at: datetime
+
+
+class TermsUpdate(Strict):
+    ship_promise: ShipPromise = ShipPromise.WITHIN_HOURS
+    ship_within_hours: int = Field(default=48, ge=1, le=MAX_SHIP_WITHIN_HOURS)
+    return_policy: ReturnPolicy = ReturnPolicy.STANDARD
+    instant_refund: bool = True
+    insurance_tier: InsuranceTier = InsuranceTier.NONE
+
+
+class TermsPublic(Public):
+    ship_promise: str
+    ship_within_hours: int
+    return_policy: str
+    instant_refund: bool
+    insurance_tier: str
+
+
+class CouponPublic(Public):
+    id: int
+    order_id: int
+    shop_id: int
+    kind: str
+    amount_fen: int
+    currency: str
+    issued_at: datetime
+
+
+@router.post("/orders/{order_id}/tracking", status_code=status.HTTP_201_CREATED)
+def record_tracking(
+    order_id: int, body: TrackingCreate, actor: CurrentActor, platform: PlatformDep
+) -> TrackingPublic:
+    """A carrier scan, through an operator account; a `delivered` scan delivers the order."""
+    event = services.record_tracking(
+        platform.uow(),
+        actor,
+        order_id,
+        body.kind,
+        location=body.location,
+        note=body.note,
+        occurred_at=body.occurred_at,
+    )
+    return TrackingPublic.model_validate(event)
+
+
+@router.get("/orders/{order_id}/tracking")
+def list_tracking(
+    order_id: int, actor: CurrentActor, platform: PlatformDep
+) -> list[TrackingPublic]:
+    events = queries.tracking(platform.uow(readonly=True), actor, order_id)
+    return [TrackingPublic.model_validate(e) for e in events]
+
+
+@router.post("/orders/{order_id}/out-of-stock")
+def cancel_out_of_stock(order_id: int, actor: CurrentActor, platform: PlatformDep) -> OrderPublic:
+    """The shop cannot fill a paid order: refunded in full, and the buyer gets a coupon."""
+    order = services.cancel_out_of_stock(
+        platform.uow(), actor, order_id, payments=platform.payments, terms=platform.settings.trade
+    )
+    return OrderPublic.model_validate(order)
+
+
+@router.get("/coupons")
+def list_coupons(actor: CurrentActor, platform: PlatformDep) -> list[CouponPublic]:
+    """The buyer's compensation coupons (late shipment, out of stock, fake shipping)."""
+    coupons = queries.my_coupons(platform.uow(readonly=True), actor)
+    return [CouponPublic.model_validate(c) for c in coupons]
+
+
+@router.get("/products/{product_id}/terms")
+def get_product_terms(product_id: int, actor: CurrentActor, platform: PlatformDep) -> TermsPublic:
+    """What the shop promises on the product (the platform default where it set none)."""
+    promise = product_promise(platform.uow(readonly=True), product_id, platform.settings.trade)
+    return TermsPublic.model_validate(promise)
+
+
+@router.put("/products/{product_id}/terms")
+def put_product_terms(
+    product_id: int, body: TermsUpdate, actor: CurrentActor, platform: PlatformDep
+) -> TermsPublic:
+    """The shop's merchant sets the product's promises; orders placed from now on carry them."""
+    row = set_product_terms(
+        platform.uow(),
+        actor,
+        SetProductTerms(
+            product_id=product_id,
+            ship_promise=body.ship_promise,
+            ship_within_hours=body.ship_within_hours,
+            return_policy=body.return_policy,
+            instant_refund=body.instant_refund,
+            insurance_tier=body.insurance_tier,
+        ),
+    )
+    return TermsPublic.model_validate(row)
