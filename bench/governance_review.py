@@ -1,0 +1,139 @@
+"""Listing-review throughput on one core: the rules stage and the full stage (rules + classifier),
+and the stored review inside `create_product` on SQLite.
+
+usage: python bench/governance_review.py [--listings 20000] [--stored 1000]
+
+The listings are the simulator's generated catalogue (Chinese and English titles, descriptions,
+SKU names and prices: mostly clean, as a real catalogue is) mixed with the labelled training and
+development sets (a quarter violating). The process is pinned to one CPU. Prints a table and
+writes bench/results/governance_review.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform as host
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from xingqu.governance.classifier import packaged_classifier, read_labelled, training_rows
+from xingqu.governance.ruleset import packaged_ruleset
+from xingqu.governance.screening import ListingDraft, screen
+from xingqu.sim.world import WorldSize, generate_world
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+
+def drafts(n: int) -> list[ListingDraft]:
+    world = generate_world(
+        WorldSize(users=10, merchants=100, products=3000, creators=2, content=5), 7
+    )
+    generated = [
+        ListingDraft(
+            title=p.title.zh,
+            title_en=p.title.en,
+            description=p.description,
+            category_code=p.leaf,
+            prices_fen=tuple(s.price_fen for s in p.skus),
+            sku_names=tuple(s.name for s in p.skus),
+        )
+        for p in world.products
+    ]
+    labelled = training_rows() + read_labelled(
+        (ROOT / "tests/governance/data/listings_dev.tsv").read_text(encoding="utf-8").splitlines()
+    )
+    violating = [
+        ListingDraft(
+            title=r.title,
+            description=r.description,
+            category_code=r.category,
+            prices_fen=r.prices_fen,
+        )
+        for r in labelled
+    ]
+    pool = generated + violating
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+def rate(items: list[ListingDraft], **kw: object) -> tuple[float, float]:
+    ruleset = packaged_ruleset()
+    began = time.perf_counter()
+    for d in items:
+        screen(d, ruleset, **kw)  # type: ignore[arg-type]
+    seconds = time.perf_counter() - began
+    return len(items) / seconds, seconds
+
+
+def stored(n: int) -> tuple[float, float]:
+    """Listings per second through `catalog.create_product` (review stored, audit, events)."""
+    sys.path.insert(0, str(ROOT))
+    from tests import factories
+
+    from xingqu.bootstrap import build_platform
+    from xingqu.catalog import services as catalog
+    from xingqu.catalog.rules import SkuSpec
+    from xingqu.config import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = build_platform(Settings(data_dir=Path(tmp), environment="test"))
+        owner, shop = factories.merchant(p)
+        leaf = factories.leaf_category(p)
+        items = drafts(n)
+        began = time.perf_counter()
+        for i, d in enumerate(items):
+            catalog.create_product(
+                p.uow(), owner,
+                catalog.CreateProduct(shop, leaf, d.title_en[:120], d.title[:120],
+                                      [SkuSpec("a", d.prices_fen[0] if d.prices_fen else 9900, 5)],
+                                      description=d.description),
+            )  # fmt: skip
+            if i == 0:
+                began = time.perf_counter()  # the first call loads the rule set and the model
+        seconds = time.perf_counter() - began
+        p.close()
+    return (n - 1) / seconds, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--listings", type=int, default=20_000)
+    parser.add_argument("--stored", type=int, default=1_000)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    items = drafts(args.listings)
+    packaged_ruleset(), packaged_classifier()  # load once, outside the timings
+    screen(items[0], packaged_ruleset(), model=packaged_classifier())
+    rules_rate, rules_s = rate(items)
+    full_rate, full_s = rate(items, model=packaged_classifier())
+    stored_rate, stored_s = stored(args.stored) if args.stored else (0.0, 0.0)
+    rows = [
+        ("rules stage (screen)", args.listings, rules_s, rules_rate),
+        ("full stage (rules + classifier)", args.listings, full_s, full_rate),
+        ("stored, in create_product (SQLite)", args.stored, stored_s, stored_rate),
+    ]
+    print(f"{'stage':40} {'listings':>9} {'seconds':>8} {'listings/s':>11}")
+    for name, n, seconds, r in rows:
+        print(f"{name:40} {n:>9} {seconds:>8.2f} {r:>11.0f}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": f"{host.node()} {host.processor() or host.machine()} (1 core pinned)",
+        "python": host.python_version(),
+        "ruleset_version": packaged_ruleset().version,
+        "model_version": packaged_classifier().version,
+        "rows": [
+            {"stage": name, "listings": n, "seconds": round(s, 3), "per_second": round(r, 1)}
+            for name, n, s, r in rows
+        ],
+    }
+    (RESULTS / "governance_review.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
