@@ -36,9 +36,7 @@ def _bought(p: Platform, deal: Promoted, quantity: int = 1) -> Order:
     order = trade.place_order(
         p.uow(),
         buyer,
-        trade.PlaceOrder(
-            [trade.OrderLineSpec(deal.item.sku_id, quantity, deal.content_id)], key()
-        ),
+        trade.PlaceOrder([trade.OrderLineSpec(deal.item.sku_id, quantity, deal.content_id)], key()),
     )
     trade.pay_order(p.uow(), buyer, order.id, key(), payments=p.payments)
     return order
@@ -219,7 +217,9 @@ def test_an_open_request_holds_settlement_until_it_ends(
     assert_books_ok(p)
 
 
-def test_settle_order_is_a_no_op_when_not_due_or_settled(platform: Platform, clock: ManualClock) -> None:
+def test_settle_order_is_a_no_op_when_not_due_or_settled(
+    platform: Platform, clock: ManualClock
+) -> None:
     p = platform
     deal = promoted(p)
     order = _received(p, deal, clock)
@@ -248,7 +248,9 @@ def test_a_payout_pays_the_merchant_what_is_owed_and_keeps_the_creators_reserve(
     with pytest.raises(DomainError) as nothing:
         ledger.pay_out(p.uow(), ops, Account.MERCHANT_PAYABLES, deal.item.shop_id, "po-3")
     with pytest.raises(DomainError) as not_operator:
-        ledger.pay_out(p.uow(), deal.item.merchant, Account.MERCHANT_PAYABLES, deal.item.shop_id, "po-4")
+        ledger.pay_out(
+            p.uow(), deal.item.merchant, Account.MERCHANT_PAYABLES, deal.item.shop_id, "po-4"
+        )
     assert nothing.value.code == LedgerError.NOTHING_TO_PAY_OUT
     assert not_operator.value.code == SharedError.FORBIDDEN
     assert snapshot(p) == before
@@ -265,7 +267,12 @@ def test_statements_show_an_owners_movements_and_only_to_them(
     p.run_timers()
     end = clock.now() + SECOND
     mine = ledger_queries.statement(
-        p.uow(readonly=True), deal.item.merchant, Account.MERCHANT_PAYABLES, deal.item.shop_id, start, end
+        p.uow(readonly=True),
+        deal.item.merchant,
+        Account.MERCHANT_PAYABLES,
+        deal.item.shop_id,
+        start,
+        end,
     )
     assert (mine.opening_fen, mine.closing_fen) == (0, 7_500)
     assert [(line.kind, line.order_id, line.amount_fen) for line in mine.lines] == [
@@ -296,7 +303,9 @@ def test_the_audit_finds_a_tampered_ledger(platform: Platform, clock: ManualCloc
     assert audit(p).ok
     with p.engine.begin() as conn:
         conn.execute(
-            text("UPDATE ledger_lines SET amount_fen = amount_fen + 1 WHERE account = 'order_escrow'")
+            text(
+                "UPDATE ledger_lines SET amount_fen = amount_fen + 1 WHERE account = 'order_escrow'"
+            )
         )
     problems = audit(p).problems
     assert any("does not balance" in problem for problem in problems)
