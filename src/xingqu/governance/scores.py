@@ -45,8 +45,9 @@ def recompute_scores(
     with uows() as uow:
         now = uow.clock.now()
         facts = TradeFacts(uow)
-        orders = facts.orders(now - MERCHANT_WINDOW, now)
-        feedback = facts.feedback(now - MERCHANT_WINDOW, now)
+        until = now + timedelta(microseconds=1)  # what happened at this very moment counts
+        orders = facts.orders(now - MERCHANT_WINDOW, until)
+        feedback = facts.feedback(now - MERCHANT_WINDOW, until)
         product_shop = catalog_queries.product_shops(uow, {f.product_id for f in feedback})
         shops = set(shop_ids) if shop_ids is not None else {o.shop_id for o in orders}
         confirmed = list(
@@ -118,7 +119,7 @@ def _creators(uow: UnitOfWork, creator_ids: list[int] | None, now: datetime) -> 
     since = now - CREATOR_WINDOW
     sales_rows = discovery_queries.creator_sales(uow, creator_ids, since)
     feedback = discovery_queries.product_feedback(
-        uow, since, now, ("review", "complaint", "refund")
+        uow, since, now + timedelta(microseconds=1), ("review", "complaint", "refund")
     )
     about: dict[tuple[int, int], list[tuple[str, float]]] = defaultdict(list)
     for user, product, action, value, _ in feedback:
