@@ -257,3 +257,26 @@ def test_a_detector_rerun_opens_no_second_case(platform: Platform) -> None:
     _, shop = factories.merchant(platform)
     first, second = _case(platform, shop), _case(platform, shop)
     assert first.id == second.id
+
+
+def test_on_every_backend_review_sanction_appeal_and_the_audit_chain(
+    any_platform: Platform,
+) -> None:
+    # given
+    p = any_platform
+    owner, shop = factories.merchant(p)
+    operator = factories.operator(p)
+    rejected = listing(p, owner, shop, "高仿手提包")
+    live = listing(p, owner, shop, "托特包")
+    case = _case(p, shop, "high", [live.id])
+    # when
+    _, sanction = cases.decide_case(p.uow(), operator, case.id, confirm=True, note="fakes")
+    assert sanction is not None
+    appeal = cases.file_appeal(
+        p.uow(), owner, subject="sanction", subject_id=sanction.id, statement="ours", evidence=[]
+    )
+    cases.decide_appeal(p.uow(), operator, appeal.id, uphold=True, note="proven")
+    # then
+    assert (status(p, rejected.id), status(p, live.id)) == ("rejected", "live")
+    check = audit.verify_chain(p.uow(readonly=True))
+    assert check.broken_at is None and check.entries >= 8
