@@ -282,6 +282,7 @@ def run_recbole(
         "epochs_run": result["epochs_run"],
         "best_epoch": result["best_epoch"],
         "valid_ndcg10_by_epoch": result.get("valid_ndcg10_by_epoch", []),
+        "stopped_by_time_budget": result.get("stopped_by_time_budget", False),
         "metrics": report,
     }
     if valid is not None:

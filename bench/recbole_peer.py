@@ -48,6 +48,10 @@ from recbole.utils import get_model, get_trainer, init_logger, init_seed  # noqa
 SEQUENTIAL = {"SASRec", "GRU4Rec"}
 
 
+class _OutOfTime(Exception):
+    """Raised from the epoch callback when the job's `time_budget` is spent."""
+
+
 def config_for(job: dict[str, Any], workdir: Path) -> Config:
     model = job["model"]
     sequential = model in SEQUENTIAL
@@ -90,7 +94,7 @@ def config_for(job: dict[str, Any], workdir: Path) -> Config:
         settings["alias_of_item_id"] = ["item_id_list"]
         settings["loss_type"] = "CE"
         settings["train_neg_sample_args"] = None
-    settings.update(job.get("params", {}))
+    settings.update({k: v for k, v in job.get("params", {}).items() if k != "time_budget"})
     return Config(model=model, config_dict=settings)
 
 
@@ -114,14 +118,26 @@ def main(workdir: Path) -> None:
     model = get_model(config["model"])(config, train_data._dataset).to(config["device"])
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
     scores_by_epoch: list[float] = []
+    budget = job["params"].get("time_budget")  # seconds of training, checked after each epoch
+    stopped_by_budget = False
 
     def remember(epoch: int, score: float) -> None:
+        nonlocal stopped_by_budget
         scores_by_epoch.append(float(score))
-        print(f"epoch {epoch + 1}: valid ndcg@10 {score:.4f}", flush=True)
+        elapsed = time.perf_counter() - started
+        print(f"epoch {epoch + 1}: valid ndcg@10 {score:.4f} ({elapsed:.0f} s)", flush=True)
+        if budget is not None and elapsed > float(budget):
+            stopped_by_budget = True
+            raise _OutOfTime
 
     started = time.perf_counter()
     if job["early_stopping"]:
-        trainer.fit(train_data, valid_data, saved=True, show_progress=False, callback_fn=remember)
+        try:
+            trainer.fit(
+                train_data, valid_data, saved=True, show_progress=False, callback_fn=remember
+            )
+        except _OutOfTime:
+            print(f"stopped: the time budget of {budget} s is spent", flush=True)
         checkpoint = torch.load(trainer.saved_model_file, map_location="cpu")
         model.load_state_dict(checkpoint["state_dict"])
     else:
@@ -143,6 +159,7 @@ def main(workdir: Path) -> None:
                 "epochs_run": len(scores_by_epoch) if scores_by_epoch else int(job["epochs"]),
                 "best_epoch": best_epoch,
                 "valid_ndcg10_by_epoch": scores_by_epoch,
+                "stopped_by_time_budget": stopped_by_budget,
             },
             indent=2,
         )

@@ -40,25 +40,31 @@ for group in "${@:-inprocess}"; do
             run "inprocess-tuned-$split" --dataset "$split" --models popularity,transition,als,bpr $ALS_TB $BPR_TB
         done ;;
     recbole-general)
-        run recbole-general-ml100k --dataset ml100k --models recbole-bpr \
-            --epochs 300 --early-stopping --set recbole-bpr.stopping_step=10
-        # LightGCN at RecBole's default learning rate (1e-3) was still improving after 84
-        # epochs of ~30 s on this shared machine: a larger step and an 80-epoch cap
+        # BPR and LightGCN on MovieLens-100k: early stopping on valid, then a retrain on
+        # train + valid for the best epoch count. LightGCN at RecBole's default learning rate
+        # (1e-3) was still improving after 84 epochs of ~30 s on this shared machine: a larger
+        # step, an 80-epoch cap and a training-time budget (GENERAL_BUDGET s, 900)
         run recbole-lightgcn-ml100k --dataset ml100k --models recbole-lightgcn \
             --epochs 80 --early-stopping --set recbole-lightgcn.learning_rate=0.005 \
-            --set recbole-lightgcn.stopping_step=5 ;;
+            --set recbole-lightgcn.stopping_step=5 --set recbole-lightgcn.threads=2 \
+            --set "recbole-lightgcn.time_budget=${GENERAL_BUDGET:-900}"
+        run recbole-general-ml100k --dataset ml100k --models recbole-bpr \
+            --epochs 300 --early-stopping --set recbole-bpr.stopping_step=10 \
+            --set recbole-bpr.threads=2 --set "recbole-bpr.time_budget=${GENERAL_BUDGET:-900}" ;;
     recbole-amazon)
         # SASRec and GRU4Rec on the Amazon files within this machine's budget (2 shared cores,
-        # ~9 min per SASRec epoch at max length 50): max length 20 (Amazon 5-core sequences
-        # average under 9 items), a larger step, early stopping on valid with an epoch cap of
-        # SEQ_EPOCHS (6); the early-stopped model ranks the test stage (RecBole's protocol)
+        # 9+ min per SASRec epoch even at max length 20 when the machine is loaded): max length
+        # 20 (Amazon 5-core sequences average under 9 items), a larger step, early stopping on
+        # valid with an epoch cap of SEQ_EPOCHS (20) and a training-time budget of SEQ_BUDGET
+        # seconds (1500), checked after each epoch; the best checkpoint ranks the test stage
+        # from train + valid sequences (RecBole's leave-one-out protocol)
         for split in ${SEQ_SPLITS:-beauty sports}; do
-            for model in recbole-sasrec recbole-gru4rec; do
+            for model in ${SEQ_MODELS:-recbole-sasrec recbole-gru4rec}; do
                 run "$model-$split" --dataset "$split" --models "$model" \
-                    --epochs "${SEQ_EPOCHS:-6}" --early-stopping \
+                    --epochs "${SEQ_EPOCHS:-20}" --early-stopping \
                     --set "$model.max_length=20" --set "$model.train_batch_size=512" \
                     --set "$model.learning_rate=0.002" --set "$model.stopping_step=2" \
-                    --set "$model.threads=2"
+                    --set "$model.threads=2" --set "$model.time_budget=${SEQ_BUDGET:-1500}"
             done
         done ;;
     recbole-sequential)

@@ -66,10 +66,28 @@ def interest_blend(
 
 
 def taste_blend(**params: Any) -> BlendRecommender:
-    """`interest_blend` for data whose order carries no signal (random splits): no sequence
-    model, weights tuned on a random held-out interaction per user."""
-    settings: dict[str, Any] = {"sequence_model": False, "tune_holdout": "random", **params}
-    return interest_blend(**settings)
+    """For data whose order carries little signal (random splits such as MovieLens'): EASE,
+    ALS (many factors, strongly regularised), co-visitation within a window of the user's
+    whole history, and transitions, weights tuned on a random held-out interaction per user.
+    `params` go to the blend."""
+    channels: list[tuple[str, Recommender]] = [
+        ("ease", EASERecommender(regularization=500.0)),
+        ("als", ALSRecommender(factors=128, regularization=30.0, alpha=3.0, iterations=30)),
+        (
+            "covisitation",
+            CoVisitationRecommender(window=10, distance_decay=0.8, history=1000, recency_decay=1.0),
+        ),
+        ("transition", TransitionRecommender()),
+    ]
+    settings: dict[str, Any] = {
+        "channels": channels,
+        "tune": True,
+        "tune_holdout": "random",
+        "fusion": "score",
+        "optional": ["ease"],
+        **params,
+    }
+    return BlendRecommender(**settings)
 
 
 def browse_blend(*, period: float = 86_400.0, **params: Any) -> BlendRecommender:
