@@ -70,9 +70,10 @@ def test_a_merchant_cannot_decide_a_case_over_http_and_nothing_changes(
         "/api/v1/merchants", json={"name": "M", "shop_name": "S"}, headers=headers
     ).json()["id"]
     case = cases.open_case(
-        platform.uow(), SYSTEM, shop_id=shop, kind="manual", reason_code="goods.counterfeit",
-        severity="high", summary="reported", evidence={}, dedupe_key="api-test",
-    )  # fmt: skip
+        platform.uow(),
+        SYSTEM,
+        cases.OpenCase(shop, "manual", "goods.counterfeit", "high", "reported", dedupe_key="api"),
+    )
     before = factories.snapshot(platform)
     # when
     response = client.post(

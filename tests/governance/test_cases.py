@@ -28,14 +28,16 @@ def _case(
     return cases.open_case(
         p.uow(),
         SYSTEM,
-        shop_id=shop,
-        kind="manual",
-        reason_code="goods.counterfeit",
-        severity=severity,
-        summary="counterfeit handbags reported by buyers",
-        evidence={"reports": [101, 102]},
-        product_ids=products or [],
-        dedupe_key=f"test:{shop}:{severity}:{products}",
+        cases.OpenCase(
+            shop_id=shop,
+            kind="manual",
+            reason_code="goods.counterfeit",
+            severity=severity,
+            summary="counterfeit handbags reported by buyers",
+            evidence={"reports": [101, 102]},
+            product_ids=products or [],
+            dedupe_key=f"test:{shop}:{severity}:{products}",
+        ),
     )
 
 

@@ -10,6 +10,7 @@ restores that and nothing else. Every decision goes into the audit log.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -47,80 +48,60 @@ from xingqu.store.uow import UnitOfWork
 # --- opening cases ------------------------------------------------------------------------------
 
 
-def open_case(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    shop_id: int,
-    kind: str,
-    reason_code: str,
-    severity: str,
-    summary: str,
-    evidence: dict[str, Any],
-    product_ids: list[int] | None = None,
-    dedupe_key: str | None = None,
-) -> Case:
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """A case to open: which shop, what kind and reason, how severe, why, on which evidence."""
+
+    shop_id: int
+    kind: str
+    reason_code: str
+    severity: str
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    product_ids: list[int] = field(default_factory=list)
+    dedupe_key: str | None = None  # a detector's shop and window: opens one case only
+
+
+def open_case(uow: UnitOfWork, actor: Actor, cmd: OpenCase) -> Case:
     """Open a case (operators, or the platform's detectors as SYSTEM). The same `dedupe_key`
-    (a detector's shop and window) opens one case only: a re-run returns the first."""
+    opens one case only: a re-run returns the first."""
     actor.require(Role.OPERATOR)
-    validate_reason_code(reason_code)
-    if severity not in POINTS:
-        raise invalid(GovernanceError.INVALID_REASON, f"unknown severity {severity!r}")
-    summary = validate_note(summary)
+    validate_reason_code(cmd.reason_code)
+    if cmd.severity not in POINTS:
+        raise invalid(GovernanceError.INVALID_REASON, f"unknown severity {cmd.severity!r}")
+    validate_note(cmd.summary)
     try:
         with uow:
-            case = open_case_in(
-                uow,
-                actor,
-                shop_id=shop_id,
-                kind=kind,
-                reason_code=reason_code,
-                severity=severity,
-                summary=summary,
-                evidence=evidence,
-                product_ids=product_ids or [],
-                dedupe_key=dedupe_key,
-            )
+            case = open_case_in(uow, actor, cmd)
             uow.commit()
             return case
     except IntegrityError:
         with uow:
-            existing = uow.session.scalar(select(Case).where(Case.dedupe_key == dedupe_key))
+            existing = uow.session.scalar(select(Case).where(Case.dedupe_key == cmd.dedupe_key))
             if existing is None:
                 raise
             return existing
 
 
-def open_case_in(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    shop_id: int,
-    kind: str,
-    reason_code: str,
-    severity: str,
-    summary: str,
-    evidence: dict[str, Any],
-    product_ids: list[int],
-    dedupe_key: str | None,
-) -> Case:
+def open_case_in(uow: UnitOfWork, actor: Actor, cmd: OpenCase) -> Case:
     """`open_case` inside the caller's transaction; returns the existing case for a known key."""
     uow.require_active()
     s = uow.session
-    key = dedupe_key or f"manual:{shop_id}:{uow.clock.now().isoformat()}:{actor.user_id}"
+    key = cmd.dedupe_key or f"manual:{cmd.shop_id}:{uow.clock.now().isoformat()}:{actor.user_id}"
     existing = s.scalar(select(Case).where(Case.dedupe_key == key))
     if existing is not None:
         return existing
-    catalog.shop_owner_user_id(uow, shop_id)  # the shop exists
+    catalog.shop_owner_user_id(uow, cmd.shop_id)  # the shop exists
+    summary = validate_note(cmd.summary)
     case = Case(
-        shop_id=shop_id,
-        kind=kind,
-        reason_code=reason_code,
-        severity=severity,
+        shop_id=cmd.shop_id,
+        kind=cmd.kind,
+        reason_code=cmd.reason_code,
+        severity=cmd.severity,
         status=CaseStatus.OPEN,
         summary=summary,
-        evidence=evidence,
-        product_ids=sorted(set(product_ids)),
+        evidence=cmd.evidence,
+        product_ids=sorted(set(cmd.product_ids)),
         dedupe_key=key,
         opened_by=actor.user_id,
         opened_at=uow.clock.now(),
@@ -128,15 +109,17 @@ def open_case_in(
     s.add(case)
     s.flush()
     audit.record(
-        uow, actor, "case.opened", "case", case.id, shop_id=shop_id,
-        reason=f"{reason_code}: {summary}", evidence=evidence,
+        uow, actor, "case.opened", "case", case.id, shop_id=cmd.shop_id,
+        reason=f"{cmd.reason_code}: {summary}", evidence=cmd.evidence,
     )  # fmt: skip
     audit.notify(
-        uow, shop_id, "case_opened", "case", case.id,
-        f"Case {case.id} was opened about your shop: {reason_code} — {summary}",
+        uow, cmd.shop_id, "case_opened", "case", case.id,
+        f"Case {case.id} was opened about your shop: {cmd.reason_code} — {summary}",
     )  # fmt: skip
     uow.emit(
-        events.CaseOpened(case_id=case.id, shop_id=shop_id, kind=kind, reason_code=reason_code)
+        events.CaseOpened(
+            case_id=case.id, shop_id=cmd.shop_id, kind=cmd.kind, reason_code=cmd.reason_code
+        )
     )
     return case
 

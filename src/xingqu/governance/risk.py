@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from xingqu.catalog import queries as catalog_queries
-from xingqu.governance.cases import open_case
+from xingqu.governance.cases import OpenCase, open_case
 from xingqu.governance.facts import Feedback, OrderFact, TradeFacts
 from xingqu.governance.models import Case
 from xingqu.shared.access import SYSTEM, Actor
@@ -55,6 +55,18 @@ class Suspicion:
     evidence: dict[str, Any]
     product_ids: list[int] = field(default_factory=list)
     dedupe_key: str = ""
+
+    def command(self) -> OpenCase:
+        return OpenCase(
+            shop_id=self.shop_id,
+            kind=self.kind,
+            reason_code=self.reason_code,
+            severity=self.severity,
+            summary=self.summary,
+            evidence=self.evidence,
+            product_ids=self.product_ids,
+            dedupe_key=self.dedupe_key,
+        )
 
 
 # --- brushing -----------------------------------------------------------------------------------
@@ -458,18 +470,5 @@ def run_detectors(
     """Detect, then open one case per suspicion (a known one is returned, not opened again)."""
     cases = []
     for suspicion in detect(uows, since, until, detectors=detectors):
-        cases.append(
-            open_case(
-                uows(),
-                actor,
-                shop_id=suspicion.shop_id,
-                kind=suspicion.kind,
-                reason_code=suspicion.reason_code,
-                severity=suspicion.severity,
-                summary=suspicion.summary,
-                evidence=suspicion.evidence,
-                product_ids=suspicion.product_ids,
-                dedupe_key=suspicion.dedupe_key,
-            )
-        )
+        cases.append(open_case(uows(), actor, suspicion.command()))
     return cases

@@ -291,15 +291,7 @@ def get_case(case_id: int, actor: CurrentActor, platform: PlatformDep) -> CasePu
 def open_case(body: CaseCreate, actor: CurrentActor, platform: PlatformDep) -> CasePublic:
     """Open a case by hand (operators)."""
     case = cases.open_case(
-        platform.uow(),
-        actor,
-        shop_id=body.shop_id,
-        kind="manual",
-        reason_code=body.reason_code,
-        severity=body.severity,
-        summary=body.summary,
-        evidence=body.evidence,
-        product_ids=body.product_ids,
+        platform.uow(), actor, cases.OpenCase(kind="manual", **body.model_dump())
     )
     return CasePublic.model_validate(case)
 
