@@ -34,9 +34,10 @@ def timer_jobs() -> list[tuple[str, Callable[[Any], int]]]:
     """The timers, in the order they run: trade's first (an expired order is cancelled before
     after-sales looks at it), then after-sales' and customer service's."""
     from xingqu.aftersales.timers import JOBS as aftersales_jobs
+    from xingqu.governance.timers import JOBS as governance_jobs
     from xingqu.trade.timers import JOBS as trade_jobs
 
-    return [*trade_jobs, *aftersales_jobs]
+    return [*trade_jobs, *aftersales_jobs, *governance_jobs]
 
 
 @dataclass

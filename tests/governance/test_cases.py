@@ -282,3 +282,18 @@ def test_on_every_backend_review_sanction_appeal_and_the_audit_chain(
     assert (status(p, rejected.id), status(p, live.id)) == ("rejected", "live")
     check = audit.verify_chain(p.uow(readonly=True))
     assert check.broken_at is None and check.entries >= 8
+
+
+def test_the_worker_timers_end_a_suspension(platform: Platform, clock: ManualClock) -> None:
+    # given
+    p = platform
+    _, shop = factories.merchant(p)
+    operator = factories.operator(p)
+    cases.decide_case(p.uow(), operator, _case(p, shop, "critical").id, confirm=True, note="x")
+    clock.advance(timedelta(days=15))
+    # when
+    ran = p.run_timers()
+    # then
+    assert ran["governance.expire_sanctions"] == 1
+    assert catalog_queries.get_shop(p.uow(readonly=True), shop).status == "active"
+    assert p.run_timers()["governance.expire_sanctions"] == 0
