@@ -11,7 +11,7 @@ from tests.governance.support import listing, status
 from xingqu.bootstrap import Platform
 from xingqu.catalog import queries as catalog_queries
 from xingqu.catalog import services as catalog
-from xingqu.governance import audit, cases, queries
+from xingqu.governance import audit, cases, queries, reports
 from xingqu.governance.errors import GovernanceError
 from xingqu.governance.models import Case
 from xingqu.shared.access import SYSTEM, Actor
@@ -297,3 +297,31 @@ def test_the_worker_timers_end_a_suspension(platform: Platform, clock: ManualClo
     assert ran["governance.expire_sanctions"] == 1
     assert catalog_queries.get_shop(p.uow(readonly=True), shop).status == "active"
     assert p.run_timers()["governance.expire_sanctions"] == 0
+
+
+def test_an_upheld_appeal_of_a_rejected_listing_puts_it_on_sale_and_is_reported(
+    platform: Platform,
+) -> None:
+    # given: a listing rejected for a word the merchant says is its brand
+    p = platform
+    owner, shop = factories.merchant(p)
+    operator = factories.operator(p)
+    product = listing(p, owner, shop, "王者精华")
+    [review] = queries.product_reviews(p.uow(readonly=True), owner, product.id)
+    assert (product.status, review.codes) == ("rejected", ["ad.absolute_term"])
+    # when
+    appeal = cases.file_appeal(
+        p.uow(), owner, subject="listing", subject_id=review.id,
+        statement="王者 is our registered trademark.", evidence=["TM 12345678"],
+    )  # fmt: skip
+    cases.decide_appeal(p.uow(), operator, appeal.id, uphold=True, note="trademark verified")
+    # then
+    assert status(p, product.id) == "live"
+    now = p.clock.now()
+    rows = reports.governance_report(
+        p.uow(readonly=True), operator, now - timedelta(days=1), now + timedelta(days=1)
+    )
+    assert [(r.metric, r.reason, r.count) for r in rows] == [
+        ("intercepted", "ad.absolute_term", 1),
+        ("appeals_upheld", "ad.absolute_term", 1),
+    ]
