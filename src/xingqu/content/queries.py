@@ -323,3 +323,18 @@ def follower_counts(uow: UnitOfWork, creator_ids: Collection[int]) -> dict[int, 
         .group_by(Follow.creator_id)
     )
     return {creator: n for creator, n in rows}
+
+
+def published_among(uow: UnitOfWork, content_ids: Collection[int]) -> set[int]:
+    """Those of `content_ids` that are published now (a cheap check for cached cards)."""
+    uow.require_active()
+    ids = sorted(set(content_ids))
+    if not ids:
+        return set()
+    return set(
+        uow.session.scalars(
+            select(ContentItem.id).where(
+                ContentItem.id.in_(ids), ContentItem.status == ContentStatus.PUBLISHED
+            )
+        )
+    )

@@ -7,7 +7,7 @@ does not care where the data comes from.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,52 +44,50 @@ class DataPort:
 
     # --- the behaviour log ----------------------------------------------------------------------
 
-    def user_signals(self, user_id: int, *, since: datetime, limit: int) -> list[Signal]:
-        """The user's most recent behaviour with a category, newest first."""
+    def user_signals(
+        self,
+        user_id: int,
+        *,
+        since: datetime,
+        limit: int,
+        durations: Callable[[set[int]], dict[int, int]] | None = None,
+    ) -> list[Signal]:
+        """The user's most recent behaviour with a category (impressions included), newest
+        first. `durations` looks up content durations (default: the content context)."""
         ev = BehaviourEvent
         rows = self.uow.session.execute(
             select(
-                ev.action, ev.category_id, ev.content_id, ev.value, ev.occurred_at, ev.product_id
+                ev.action,
+                ev.category_id,
+                ev.content_id,
+                ev.value,
+                ev.occurred_at,
+                ev.product_id,
+                ev.creator_id,
             )
             .where(ev.user_id == user_id, ev.occurred_at >= since, ev.category_id.is_not(None))
             .order_by(ev.occurred_at.desc())
             .limit(limit)
         ).all()
-        watched = {
-            cid for action, _, cid, _, _, _ in rows if action == Action.WATCH and cid is not None
-        }
-        durations = {cid: f.duration_s for cid, f in self.content_facts(watched).items()}
+        watched = {cid for action, _, cid, *_ in rows if action == Action.WATCH and cid is not None}
+        lookup = durations or (
+            lambda ids: {cid: f.duration_s for cid, f in self.content_facts(ids).items()}
+        )
+        seconds = lookup(watched) if watched else {}
         return [
             Signal(
                 Action(action),
                 cat,
                 cid,
                 value,
-                durations.get(cid, 0) if cid is not None else 0,
+                seconds.get(cid, 0) if cid is not None else 0,
                 at,
                 pid,
+                creator,
             )
-            for action, cat, cid, value, at, pid in rows
+            for action, cat, cid, value, at, pid, creator in rows
             if cat is not None  # (the query asks for rows with a category)
         ]
-
-    def recent_impressions(self, user_id: int, *, limit: int) -> set[int]:
-        """The content of the user's last `limit` impressions."""
-        return {cid for cid, _, _ in self.impression_history(user_id, limit=limit)}
-
-    def impression_history(
-        self, user_id: int, *, limit: int
-    ) -> list[tuple[int, int | None, datetime]]:
-        """(content id, creator id, shown at) of the user's last `limit` impressions, newest
-        first."""
-        ev = BehaviourEvent
-        rows = self.uow.session.execute(
-            select(ev.content_id, ev.creator_id, ev.occurred_at)
-            .where(ev.user_id == user_id, ev.action == Action.IMPRESSION)
-            .order_by(ev.occurred_at.desc())
-            .limit(limit)
-        )
-        return [(cid, creator, at) for cid, creator, at in rows if cid is not None]
 
     def engagement_counts(self, *, since: datetime) -> list[tuple[int, str, int]]:
         """(content id, action, count) for every engagement with content since `since`."""
@@ -212,6 +210,9 @@ class DataPort:
 
     def content_cards(self, content_ids: Collection[int]) -> dict[int, content.ContentCard]:
         return content.content_cards(self.uow, content_ids)
+
+    def published_among(self, content_ids: Collection[int]) -> set[int]:
+        return content.published_among(self.uow, content_ids)
 
     def published_in_categories(
         self, category_ids: Collection[int], *, per_category: int

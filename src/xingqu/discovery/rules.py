@@ -161,6 +161,7 @@ class Signal:
     duration_s: int  # of the content, for watches; 0 otherwise
     occurred_at: datetime
     product_id: int | None = None
+    creator_id: int | None = None
 
 
 def decay(age_s: np.ndarray, half_life_s: float) -> np.ndarray:

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from xingqu.discovery.engine.cards import ContentCache
 from xingqu.discovery.engine.exploration import ExplorationArms
 from xingqu.discovery.engine.model import EngineModel, transition_neighbours
 from xingqu.discovery.engine.profile import OnlineProfile
@@ -65,6 +66,7 @@ class Retrieval:
 
 def retrieve(
     data: DataPort,
+    content: ContentCache,
     model: EngineModel | None,
     profile: OnlineProfile,
     popularity: Popularity,
@@ -73,21 +75,28 @@ def retrieve(
     limit: int,
     now: datetime,
     rng: np.random.Generator,
+    enabled: frozenset[Channel] = frozenset(Channel),
 ) -> Retrieval:
-    """Every channel's proposals for a page of `limit` items (module docstring)."""
+    """Every enabled channel's proposals for a page of `limit` items (module docstring)."""
     known_user = model.user_index(profile.user_id) if model is not None else -1
-    explore = _explored_categories(model, profile, arms, rng) if model is not None else []
+    explore = (
+        _explored_categories(model, profile, arms, rng)
+        if model is not None and Channel.EXPLORATION in enabled
+        else []
+    )
     available = [
         channel
         for channel in CHANNEL_PRIORITY
-        if _available(channel, model, profile, known_user, explore)
+        if channel in enabled and _available(channel, model, profile, known_user, explore)
     ]
     quotas = candidate_quotas(limit, available)
     lists: dict[Channel, list[int]] = {}
     for channel in available:
         want = quotas[channel] * OVERFETCH + len(profile.seen) // 4
         lists[channel] = _unseen(
-            _propose(channel, data, model, profile, popularity, known_user, explore, want, now),
+            _propose(
+                channel, data, content, model, profile, popularity, known_user, explore, want, now
+            ),
             profile.seen,
             quotas[channel],
         )
@@ -142,6 +151,7 @@ def _available(
 def _propose(
     channel: Channel,
     data: DataPort,
+    content: ContentCache,
     model: EngineModel | None,
     profile: OnlineProfile,
     popularity: Popularity,
@@ -163,7 +173,9 @@ def _propose(
             items, _ = transition_neighbours(model.transition, recent[known], weights[known], want)
             return _content(model, items)
         case Channel.FOLLOW:
-            rows = data.newest_by_creators(profile.follows, since=now - FOLLOW_WINDOW, limit=want)
+            rows = content.newest_by_creators(
+                data, profile.follows, since=now - FOLLOW_WINDOW, limit=want
+            )
             return [cid for cid, _, _ in rows]
         case Channel.INTEREST:
             return _by_categories(data, model, popularity, profile.interests, want)
@@ -172,7 +184,7 @@ def _propose(
             share = 1.0 / len(explore)
             return _by_categories(data, model, popularity, [(c, share) for c in explore], want)
         case Channel.FRESH:
-            return [cid for cid, _ in data.newest_published(limit=want)]
+            return [cid for cid, _ in content.newest(data, want)]
         case Channel.TRENDING:
             return [cid for cid, _ in popularity.ranked[:want]]
     raise AssertionError(channel)  # pragma: no cover

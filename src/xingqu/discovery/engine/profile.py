@@ -4,6 +4,7 @@ follows) at request time, so that what they did seconds ago already counts."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,7 +26,7 @@ from xingqu.discovery.rules import (
 
 PROFILE_WINDOW = timedelta(days=30)
 TOP_CATEGORIES = 5
-SEEN_IMPRESSIONS = 200  # content shown in the user's last this-many impressions is not shown again
+SEEN_IMPRESSIONS = 200  # the creator frequency cap counts the user's last this-many impressions
 SESSION_ITEMS = 5  # the session channel starts from this many of the latest engaged items
 MAX_FOLLOWS = 200
 EXPOSURE_WINDOW = timedelta(hours=24)  # the creator frequency cap counts impressions this far
@@ -40,17 +41,29 @@ class OnlineProfile:
     engaged_categories: frozenset[int]  # categories the user engaged with (`engaged`)
     recent_content: list[int]  # latest engaged content, newest first (session channel)
     follows: frozenset[int]  # followed creator ids
-    seen: frozenset[int]  # content of the last SEEN_IMPRESSIONS impressions or of any signal
+    seen: frozenset[int]  # content of any signal (impressions included) in the window
     creator_exposure: dict[int, int]  # impressions per creator in EXPOSURE_WINDOW
     ordered_products: list[int]  # products the user ordered (price level)
 
 
-def build_profile(data: DataPort, user_id: int, now: datetime) -> OnlineProfile:
-    signals = data.user_signals(user_id, since=now - PROFILE_WINDOW, limit=ACTIVITY_CAP)
-    shown = data.impression_history(user_id, limit=SEEN_IMPRESSIONS)
+def build_profile(
+    data: DataPort,
+    user_id: int,
+    now: datetime,
+    *,
+    durations: Callable[[set[int]], dict[int, int]] | None = None,
+) -> OnlineProfile:
+    """The profile from the user's last `ACTIVITY_CAP` signals of `PROFILE_WINDOW` (one query)
+    and their follows; `durations` looks content durations up (the feed passes its cache)."""
+    signals = data.user_signals(
+        user_id, since=now - PROFILE_WINDOW, limit=ACTIVITY_CAP, durations=durations
+    )
     follows = data.followed_creators(user_id, limit=MAX_FOLLOWS)
+    shown = [s for s in signals if s.action == Action.IMPRESSION][:SEEN_IMPRESSIONS]
     since = now - EXPOSURE_WINDOW
-    exposure = Counter(creator for _, creator, at in shown if creator is not None and at >= since)
+    exposure = Counter(
+        s.creator_id for s in shown if s.creator_id is not None and s.occurred_at >= since
+    )
     return OnlineProfile(
         user_id=user_id,
         activity=len(signals),
@@ -59,8 +72,7 @@ def build_profile(data: DataPort, user_id: int, now: datetime) -> OnlineProfile:
         engaged_categories=frozenset(s.category_id for s in signals if engaged(s)),
         recent_content=recent_engaged(signals, SESSION_ITEMS),
         follows=frozenset(follows),
-        seen=frozenset(cid for cid, _, _ in shown)
-        | frozenset(s.content_id for s in signals if s.content_id is not None),
+        seen=frozenset(s.content_id for s in signals if s.content_id is not None),
         creator_exposure=dict(exposure),
         ordered_products=[
             s.product_id for s in signals if s.action == Action.ORDER and s.product_id is not None

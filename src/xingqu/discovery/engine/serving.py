@@ -37,6 +37,7 @@ from sqlalchemy import insert
 from xingqu.catalog.queries import ProductCard
 from xingqu.content.queries import ContentCard
 from xingqu.discovery.engine.candidates import Proposal, retrieve
+from xingqu.discovery.engine.cards import ContentCache
 from xingqu.discovery.engine.exploration import ExplorationArms, read_arms
 from xingqu.discovery.engine.features import FeatureInputs, feature_matrix, prior_heads
 from xingqu.discovery.engine.model import EngineModel
@@ -198,20 +199,25 @@ class FeedEngine:
         creator_cap: int = CREATOR_DAILY_CAP,
         poll_s: float = POLL_S,
         seed: int = 0,
+        channels: frozenset[Channel] = frozenset(Channel),
     ) -> None:
         self.slot = ModelSlot(registry, poll_s=poll_s)
+        self.channels = channels
+        """The retrieval channels switched on (an operator can turn one off; ablations)."""
         self.policy = policy or RerankPolicy()
         self.value = value or QualityGmvValue()
         self.creator_cap = creator_cap
         self.seed = seed
+        self.content = ContentCache()
         self._arms: tuple[float, ExplorationArms] | None = None
 
     @property
     def model(self) -> EngineModel | None:
         return self.slot.get()
 
-    def serve(self, uow: UnitOfWork, actor: Actor, *, limit: int = 20) -> Feed:
-        """The next page of the actor's feed; logs what it shows."""
+    def serve(self, uow: UnitOfWork, actor: Actor, *, limit: int = 20, log: bool = True) -> Feed:
+        """The next page of the actor's feed; logs what it shows (`log=False`: a preview that
+        writes nothing, for operators and offline evaluation)."""
         if type(limit) is not int or not 1 <= limit <= MAX_FEED_LIMIT:
             raise invalid(DiscoveryError.INVALID_FEED_REQUEST, f"limit must be 1..{MAX_FEED_LIMIT}")
         now = uow.clock.now()
@@ -221,9 +227,12 @@ class FeedEngine:
         popularity = popularity_cache(uow.engine).current(uow.reader, now)
         with uow.reader() as reader:
             data = DataPort(reader)
-            profile = build_profile(data, actor.user_id, now)
+            profile = build_profile(
+                data, actor.user_id, now, durations=lambda ids: self.content.durations(data, ids)
+            )
             retrieval = retrieve(
                 data,
+                self.content,
                 model,
                 profile,
                 popularity,
@@ -231,10 +240,11 @@ class FeedEngine:
                 limit=limit,
                 now=now,
                 rng=rng,
+                enabled=self.channels,
             )
             page = self._rank(data, model, profile, retrieval.proposals, limit, now)
         feed = Feed(uuid.uuid4().hex, [p.item for p in page], model.version if model else None)
-        if page:
+        if page and log:
             with uow:
                 _log(uow, actor.user_id, feed, page, now)
                 uow.commit()
@@ -251,7 +261,7 @@ class FeedEngine:
         limit: int,
         now: datetime,
     ) -> list[_Served]:
-        rows = _buyable(data, proposals)
+        rows = _buyable(data, self.content, proposals)
         if not rows:
             return []
         shops = {row.shop_id for row in rows if row.shop_id is not None}
@@ -350,8 +360,8 @@ class _Served:
     features: bytes
 
 
-def _buyable(data: DataPort, proposals: list[Proposal]) -> list[_Row]:
-    cards = data.content_cards([p.content_id for p in proposals])
+def _buyable(data: DataPort, content: ContentCache, proposals: list[Proposal]) -> list[_Row]:
+    cards = content.published_cards(data, [p.content_id for p in proposals])
     products = data.product_cards({pid for card in cards.values() for pid in card.product_ids})
     rows: list[_Row] = []
     for proposal in proposals:
@@ -455,7 +465,8 @@ def _served(row: _Row, placed: Placed, heads: Heads, values: np.ndarray, matrix:
 
 
 def _log(uow: UnitOfWork, user_id: int, feed: Feed, page: list[_Served], now: datetime) -> None:
-    uow.session.execute(
+    connection = uow.session.connection()  # Core inserts: no ORM bookkeeping per row
+    connection.execute(
         insert(BehaviourEvent),
         [
             {
@@ -484,7 +495,7 @@ def _log(uow: UnitOfWork, user_id: int, feed: Feed, page: list[_Served], now: da
             for s in page
         ],
     )
-    uow.session.execute(
+    connection.execute(
         insert(ServedFeatures),
         [
             {

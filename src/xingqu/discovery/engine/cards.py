@@ -1,0 +1,132 @@
+"""What the feed reads about content, cached briefly per engine: what a card shows changes rarely,
+whether it may be shown is checked on every request.
+
+- Cards (titles, caption, cover, creator, category, mounted products) are kept for `ttl_s`;
+  every request still asks the database which of its candidates are published right now
+  (`DataPort.published_among`) and which of their products can be bought right now (status,
+  shop, stock: `DataPort.product_cards`), so removals, delistings and sell-outs take effect on
+  the next request. A change of what a card *shows* (a new caption, a product mounted or
+  unmounted) shows within `ttl_s`.
+- Content durations (for watch completion) never change once published: kept until evicted.
+- The newest published content (the fresh channel) and each creator's newest content (the
+  follow channel) are candidate lists, re-read after `list_ttl_s`; what they propose passes the
+  same fresh checks as every other candidate.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from datetime import datetime
+
+from xingqu.content.queries import ContentCard
+from xingqu.discovery.port import DataPort
+
+CARD_TTL_S = 60.0
+LIST_TTL_S = 10.0
+MAX_ENTRIES = 200_000
+PER_CREATOR = 20  # newest items kept per creator (the follow channel)
+
+
+class ContentCache:
+    def __init__(
+        self,
+        *,
+        ttl_s: float = CARD_TTL_S,
+        list_ttl_s: float = LIST_TTL_S,
+        max_entries: int = MAX_ENTRIES,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.list_ttl_s = list_ttl_s
+        self.max_entries = max_entries
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._cards: OrderedDict[int, tuple[float, ContentCard]] = OrderedDict()
+        self._durations: dict[int, int] = {}
+        self._newest: tuple[float, int, list[tuple[int, datetime]]] | None = None
+        self._by_creator: dict[int, tuple[float, list[tuple[int, int, datetime]]]] = {}
+
+    def published_cards(
+        self, data: DataPort, content_ids: Collection[int]
+    ) -> dict[int, ContentCard]:
+        """Cards of those of `content_ids` that are published now."""
+        ids = set(content_ids)
+        if not ids:
+            return {}
+        now = self._monotonic()
+        cached: dict[int, ContentCard] = {}
+        with self._lock:
+            for content_id in ids:
+                entry = self._cards.get(content_id)
+                if entry is not None and now - entry[0] <= self.ttl_s:
+                    cached[content_id] = entry[1]
+        missing = ids - cached.keys()
+        fresh = data.content_cards(missing) if missing else {}
+        live = data.published_among(cached.keys()) if cached else set()
+        if fresh:
+            with self._lock:
+                for content_id, card in fresh.items():
+                    self._cards[content_id] = (now, card)
+                    self._cards.move_to_end(content_id)
+                    self._durations[content_id] = card.duration_s
+                while len(self._cards) > self.max_entries:
+                    self._cards.popitem(last=False)
+        return {**{cid: card for cid, card in cached.items() if cid in live}, **fresh}
+
+    def durations(self, data: DataPort, content_ids: set[int]) -> dict[int, int]:
+        """content id → duration in seconds, for those of `content_ids` that exist."""
+        with self._lock:
+            known = {c: self._durations[c] for c in content_ids if c in self._durations}
+        missing = content_ids - known.keys()
+        if missing:
+            read = {cid: f.duration_s for cid, f in data.content_facts(missing).items()}
+            with self._lock:
+                if len(self._durations) + len(read) > self.max_entries:
+                    self._durations.clear()
+                self._durations.update(read)
+            known.update(read)
+        return known
+
+    def newest(self, data: DataPort, limit: int) -> list[tuple[int, datetime]]:
+        """(content id, published at) of the newest published content, at least `limit`."""
+        now = self._monotonic()
+        held = self._newest
+        if held is None or now - held[0] > self.list_ttl_s or held[1] < limit:
+            size = max(limit, 256)
+            held = (now, size, data.newest_published(limit=size))
+            self._newest = held
+        return held[2][:limit]
+
+    def newest_by_creators(
+        self, data: DataPort, creator_ids: Collection[int], *, since: datetime, limit: int
+    ) -> list[tuple[int, int, datetime]]:
+        """(content id, creator id, published at) of the newest content of `creator_ids` since
+        `since`, newest first (at most `limit`)."""
+        now = self._monotonic()
+        rows: list[tuple[int, int, datetime]] = []
+        stale: list[int] = []
+        with self._lock:
+            for creator in creator_ids:
+                entry = self._by_creator.get(creator)
+                if entry is None or now - entry[0] > self.list_ttl_s:
+                    stale.append(creator)
+                else:
+                    rows += entry[1]
+        if stale:
+            read = data.newest_by_creators(stale, since=since, limit=PER_CREATOR * len(stale))
+            per: dict[int, list[tuple[int, int, datetime]]] = {c: [] for c in stale}
+            for row in read:
+                if len(per[row[1]]) < PER_CREATOR:
+                    per[row[1]].append(row)
+            with self._lock:
+                if len(self._by_creator) + len(per) > self.max_entries:
+                    self._by_creator.clear()
+                for creator, items in per.items():
+                    self._by_creator[creator] = (now, items)
+            rows += [r for items in per.values() for r in items]
+        rows = [r for r in rows if r[2] >= since]
+        rows.sort(key=lambda r: (r[2], r[0]), reverse=True)
+        return rows[:limit]
