@@ -117,3 +117,26 @@ def test_terms_refuse_unsafe_values() -> None:
         Terms(open_plan_max_bp=9_000)  # above the targeted maximum
     with pytest.raises(ValueError):
         CompensationRule(100, 500, 200)  # floor above cap
+
+
+def test_the_terms_are_configured_from_the_environment_and_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import ValidationError
+
+    from xingqu.config import Settings
+
+    monkeypatch.setenv(
+        "XINGQU_TRADE",
+        '{"payment_window_minutes": 15, "compensation": {'
+        '"late_shipment": {"rate_bp": 200, "floor_fen": 300, "cap_fen": 3000},'
+        '"out_of_stock": {"rate_bp": 500, "floor_fen": 200, "cap_fen": 100000},'
+        '"fake_shipping": {"rate_bp": 3000, "floor_fen": 1000, "cap_fen": 50000}}}',
+    )
+    terms = Settings().trade
+    assert terms.payment_window_minutes == 15
+    assert terms.compensation[CompensationKind.LATE_SHIPMENT] == CompensationRule(200, 300, 3_000)
+    assert terms.no_reason_return_hours == 168  # the rest keep their defaults
+    monkeypatch.setenv("XINGQU_TRADE", '{"instant_refund_max_fen": -1}')
+    with pytest.raises(ValidationError):
+        Settings()
