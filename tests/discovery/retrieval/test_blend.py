@@ -202,12 +202,13 @@ def test_the_taste_blend_fits_and_serves_the_known_answer() -> None:
     # given the two groups, and ALS small enough for them
     data = two_groups()
     blend = ESTIMATORS["blend-taste"]()
-    blend.channels[2][1].factors = 2
+    blend.channels[1][1].factors = 2
     # when
     items, _ = blend.fit(data).recommend(np.array([14, 15]), 3, exclude=data.to_csr())
     # then group A's user gets group A's items, group B's user group B's
     assert set(items[0].tolist()) <= {2, 3, 4, 5} and set(items[1].tolist()) <= {8, 9, 10, 11}
-    assert isinstance(blend, BlendRecommender) and blend.active_ == ["transition", "ease", "als"]
+    assert isinstance(blend, BlendRecommender)
+    assert blend.active_ == ["ease", "als", "covisitation", "transition"]
 
 
 def _two_days() -> Interactions:

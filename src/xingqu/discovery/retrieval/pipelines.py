@@ -66,12 +66,12 @@ def interest_blend(
 
 
 def taste_blend(**params: Any) -> BlendRecommender:
-    """For data whose order carries little signal (random splits such as MovieLens'): EASE,
-    ALS (many factors, strongly regularised), co-visitation within a window of the user's
+    """For random splits of taste data (MovieLens'): EASE with session chunks in its Gram
+    matrix, ALS (many factors, strongly regularised), co-visitation within a window of the user's
     whole history, and transitions, weights tuned on a random held-out interaction per user.
     `params` go to the blend."""
     channels: list[tuple[str, Recommender]] = [
-        ("ease", EASERecommender(regularization=500.0)),
+        ("ease", EASERecommender(regularization=500.0, session_window=25, session_weight=2.0)),
         ("als", ALSRecommender(factors=128, regularization=30.0, alpha=3.0, iterations=30)),
         (
             "covisitation",
