@@ -3,9 +3,10 @@
 Shop-risk detectors and scores need per-order facts (who bought, when, from which device, address
 and payment instrument, when it shipped and whether the parcel ever moved, whether it was
 refunded) and per-product feedback (reviews, complaints). `TradeFacts` is the port; the adapter
-below reads them from trade's tables and discovery's behaviour log, read-only, in one place, until
-trade offers the same facts through its queries module (see docs/governance.md, "What trade is
-asked to provide"). `device_id` and `instrument` are read when trade's tables have them.
+below reads them from trade's tables (read-only, in this one place: `trade.queries.order_links`
+has the buyer, shop, address, device and instrument but not the products, times, refunds and
+carrier scans the detectors also need; see docs/governance.md, "What trade is asked to provide")
+and the reviews and complaints from discovery's queries.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Recompute the merchant experience scores and creator reputations from the platform's own
-data (orders, shipping, refunds, reviews, complaints, confirmed cases) and store them with their
-breakdowns: one transaction per run (`xingqu governance scores`, daily in production)."""
+data and store them with their breakdowns: one transaction per run (`xingqu governance scores`,
+daily in production). The facts come from the other contexts' queries: trade (paid and signed
+orders, pickup times, on-time delivery), after-sales (quality returns, handling within the SLA,
+customer-service first responses), discovery (reviews, and for creators the orders their content
+led to, complaints and refunds), and governance's own confirmed cases."""
 
 from __future__ import annotations
 
@@ -8,18 +11,20 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
+from xingqu.aftersales import queries as aftersales_queries
 from xingqu.catalog import queries as catalog_queries
 from xingqu.discovery import queries as discovery_queries
 from xingqu.governance import audit
-from xingqu.governance.facts import TradeFacts
 from xingqu.governance.models import Case, CreatorReputation, MerchantScore
 from xingqu.governance.rules import CaseStatus
 from xingqu.governance.scoring import MerchantInputs, Sale, creator_reputation, merchant_score
 from xingqu.shared.access import SYSTEM, Actor, Role
 from xingqu.store.uow import UnitOfWork
+from xingqu.trade import queries as trade_queries
 
 MERCHANT_WINDOW = timedelta(days=30)
 CREATOR_WINDOW = timedelta(days=90)
@@ -44,75 +49,72 @@ def recompute_scores(
     actor.require(Role.OPERATOR)
     with uows() as uow:
         now = uow.clock.now()
-        facts = TradeFacts(uow)
         until = now + timedelta(microseconds=1)  # what happened at this very moment counts
-        orders = facts.orders(now - MERCHANT_WINDOW, until)
-        feedback = facts.feedback(now - MERCHANT_WINDOW, until)
-        product_shop = catalog_queries.product_shops(uow, {f.product_id for f in feedback})
-        shops = set(shop_ids) if shop_ids is not None else {o.shop_id for o in orders}
-        confirmed = list(
-            uow.session.scalars(
-                select(Case).where(
-                    Case.status == CaseStatus.CONFIRMED, Case.decided_at >= now - MERCHANT_WINDOW
-                )
-            )
-        )
-        by_shop = defaultdict(list)
-        for o in orders:
-            by_shop[o.shop_id].append(o)
-        stars = defaultdict(list)
-        for f in feedback:
-            if f.action == "review" and f.product_id in product_shop:
-                stars[product_shop[f.product_id]].append(f.stars)
-        for shop_id in sorted(shops):
-            mine = by_shop.get(shop_id, [])
-            paid = [o for o in mine if o.paid_at is not None]
-            signed = [o for o in mine if o.delivered_at is not None]
-            shipped = [o for o in paid if o.shipped_at is not None and o.paid_at is not None]
-            due = [
-                o
-                for o in paid
-                if o.ship_by is not None and (o.shipped_at is not None or o.ship_by < now)
-            ]
-            cases = [c for c in confirmed if c.shop_id == shop_id]
-            inputs = MerchantInputs(
-                paid_orders=len(paid),
-                stars=stars.get(shop_id, []),
-                signed_orders=len(signed),
-                quality_returns=sum(1 for o in signed if o.refunded_fen > 0),
-                pickup_hours=[
-                    (o.shipped_at - o.paid_at).total_seconds() / 3600
-                    for o in shipped
-                    if o.shipped_at is not None and o.paid_at is not None
-                ],
-                due_waybills=len(due),
-                on_time_waybills=sum(
-                    1
-                    for o in due
-                    if o.shipped_at is not None
-                    and o.ship_by is not None
-                    and o.shipped_at <= o.ship_by
-                ),
-                aftersales_handled=None,
-                aftersales_in_sla=None,
-                response_minutes=None,
-                incidents=sum(1 for c in cases if c.reason_code not in FAKE_ORDER_CODES),
-                fake_orders=any(c.reason_code in FAKE_ORDER_CODES for c in cases),
-            )
-            result = merchant_score(inputs)
-            row = uow.session.get(MerchantScore, shop_id)
-            if row is None:
-                row = MerchantScore(shop_id=shop_id)
-                uow.session.add(row)
-            row.score, row.stage = result.score, result.stage
-            row.breakdown, row.computed_at = result.breakdown(), now
+        shops = _merchant_scores(uow, shop_ids, now - MERCHANT_WINDOW, until)
         creators = _creators(uow, creator_ids, now)
         audit.record(
             uow, actor, "scores.recomputed", "scores", 0, shop_id=None,
-            reason=f"{len(shops)} shops, {creators} creators",
+            reason=f"{shops} shops, {creators} creators",
         )  # fmt: skip
         uow.commit()
-        return ScoreRun(len(shops), creators)
+        return ScoreRun(shops, creators)
+
+
+def _merchant_scores(
+    uow: UnitOfWork, shop_ids: list[int] | None, since: datetime, until: datetime
+) -> int:
+    """Each shop's score from trade's, after-sales' and discovery's fact queries."""
+    window: dict[str, Any] = {"since": since, "until": until, "shop_ids": shop_ids}
+    counts = trade_queries.order_counts(uow, **window)
+    pickups = trade_queries.pickup_times(uow, **window)
+    deliveries = trade_queries.delivery_punctuality(uow, **window)
+    handling = aftersales_queries.handling_times(uow, **window)
+    returns = aftersales_queries.quality_returns(uow, **window)
+    responses = aftersales_queries.first_responses(uow, **window)
+    feedback = discovery_queries.product_feedback(uow, since, until, ("review",))
+    product_shop = catalog_queries.product_shops(uow, {product for _, product, *_ in feedback})
+    stars: dict[int, list[float]] = defaultdict(list)
+    for _, product, _, value, _ in feedback:
+        if product in product_shop:
+            stars[product_shop[product]].append(value)
+    confirmed = list(
+        uow.session.scalars(
+            select(Case).where(Case.status == CaseStatus.CONFIRMED, Case.decided_at >= since)
+        )
+    )
+    shops = set(shop_ids) if shop_ids is not None else set(counts) | set(stars)
+    for shop_id in sorted(shops):
+        count = counts.get(shop_id)
+        delivery = deliveries.get(shop_id)
+        handled = handling.get(shop_id)
+        answered = responses.get(shop_id)
+        cases = [c for c in confirmed if c.shop_id == shop_id]
+        inputs = MerchantInputs(
+            paid_orders=count.paid if count else 0,
+            stars=stars.get(shop_id, []),
+            signed_orders=count.signed if count else 0,
+            quality_returns=returns.get(shop_id, 0),
+            pickup_hours=[p.hours for p in pickups.get(shop_id, [])],
+            due_waybills=delivery.due if delivery else 0,
+            on_time_waybills=delivery.on_time if delivery else 0,
+            aftersales_handled=(handled.decided + handled.overdue) if handled else None,
+            aftersales_in_sla=handled.within_sla if handled else None,
+            response_minutes=(
+                [answered.mean_minutes]
+                if answered is not None and answered.mean_minutes is not None
+                else None
+            ),
+            incidents=sum(1 for c in cases if c.reason_code not in FAKE_ORDER_CODES),
+            fake_orders=any(c.reason_code in FAKE_ORDER_CODES for c in cases),
+        )
+        result = merchant_score(inputs)
+        row = uow.session.get(MerchantScore, shop_id)
+        if row is None:
+            row = MerchantScore(shop_id=shop_id)
+            uow.session.add(row)
+        row.score, row.stage = result.score, result.stage
+        row.breakdown, row.computed_at = result.breakdown(), until
+    return len(shops)
 
 
 def _creators(uow: UnitOfWork, creator_ids: list[int] | None, now: datetime) -> int:

@@ -1,7 +1,7 @@
 """Pure score formulas: the merchant experience score and the creator reputation score. No I/O.
 
 Merchant experience score (after the platform's rule 103956): six indicators over 30 days, each
-scored 50–100 in bands, averaged into three dimensions (product, logistics, service), weighted
+scored 50–100 in bands (pickup time banded per order, then averaged), averaged into three dimensions (product, logistics, service), weighted
 0.4 / 0.3 / 0.3, minus deductions for confirmed violations; 50–100 for a shop in the formal
 stage. A shop with fewer than 30 paid orders in 30 days is in the growth stage: a fixed 70, or 60
 with a confirmed fake-order case or an indicator below the qualifying line (60). An indicator
@@ -70,10 +70,10 @@ class MerchantInputs:
     paid_orders: int
     stars: list[float]  # review stars on the shop's products
     signed_orders: int  # delivered
-    quality_returns: int  # refunded after delivery
-    pickup_hours: list[float]  # payment → handed to the carrier
-    due_waybills: int
-    on_time_waybills: int
+    quality_returns: int  # orders whose first after-sales request gave a quality reason
+    pickup_hours: list[float]  # per order: payment → picked up by the carrier
+    due_waybills: int  # deliveries due
+    on_time_waybills: int  # of which delivered on time
     aftersales_handled: int | None  # refund requests decided (None: no data source)
     aftersales_in_sla: int | None
     response_minutes: list[float] | None  # customer-service first responses (None: no source)
@@ -117,6 +117,11 @@ def merchant_score(x: MerchantInputs) -> MerchantScore:
     rating = sum(x.stars) / len(x.stars) if x.stars else None
     returns = x.quality_returns / x.signed_orders if x.signed_orders else None
     pickup = sum(x.pickup_hours) / len(x.pickup_hours) if x.pickup_hours else None
+    pickup_band = (
+        round(sum(pickup_score(h) for h in x.pickup_hours) / len(x.pickup_hours))
+        if x.pickup_hours
+        else NO_DATA
+    )
     on_time = x.on_time_waybills / x.due_waybills if x.due_waybills else None
     sla = (
         x.aftersales_in_sla / x.aftersales_handled
@@ -126,7 +131,7 @@ def merchant_score(x: MerchantInputs) -> MerchantScore:
     response = sum(x.response_minutes) / len(x.response_minutes) if x.response_minutes else None
     groups = {
         "product": [ind("rating", rating, rating_score), ind("quality_return_rate", returns, quality_return_score)],
-        "logistics": [ind("pickup_hours", pickup, pickup_score), ind("on_time_delivery", on_time, on_time_score)],
+        "logistics": [ind("pickup_hours", pickup, lambda _: pickup_band), ind("on_time_delivery", on_time, on_time_score)],
         "service": [ind("aftersales_in_sla", sla, aftersales_score), ind("cs_response_minutes", response, response_score)],
     }  # fmt: skip
     dimensions = {k: sum(i.score for i in v) / len(v) for k, v in groups.items()}
