@@ -130,6 +130,8 @@ def test_the_injected_ring_is_found_and_no_honest_shop_in_the_same_run(
         ring_case = next(c for c in opened if c.reason_code == "brushing.linked_buyers")
         assert ring_case.evidence["buyers"] == sorted(ring.buyer_ids)
         assert set(ring.order_ids) <= set(ring_case.evidence["order_ids"])
+        shared = {i.split(":")[0] for i in ring_case.evidence["shared_identifiers"]}
+        assert shared == {"device", "instrument", "address"}
         # and running the detectors again opens nothing new
         again = risk.run_detectors(
             p.uow, since, until, detectors=("brushing_velocity", "brushing_rings")

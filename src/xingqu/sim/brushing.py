@@ -1,14 +1,13 @@
 """Inject a ring of fake orders (brushing, 刷单) into a simulated marketplace, through the services.
 
 A few new consumer accounts, run by one person, buy one shop's product over and over within an
-hour, from the same device and to the same address (and pay), as brushing rings do to inflate a
+hour, from the same device, paying with the same card, to the same address, as brushing rings do to inflate a
 shop's sales. Used by tests and the governance benchmark to check that the shop-risk detectors
 find such a ring and no honest shop.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,7 +38,7 @@ def inject_ring(
     tag: str = "ring",
 ) -> Ring:
     """`buyers` accounts each place and pay `orders_each` orders of `sku_id` within an hour from
-    `at`, sharing one device and one delivery address."""
+    `at`, sharing one device, one payment card and one delivery address."""
     accounts = [
         identity.register_user(
             platform.uow(),
@@ -49,24 +48,28 @@ def inject_ring(
         for n in range(buyers)
     ]
     shared_device = f"{tag}-device-{shop_id}"
+    shared_card = f"{tag}-card-{shop_id}"
     address = f"Room 1, 8 Warehouse Road ({tag}) 仓库路8号"
-    accepts_device = "device_id" in {f.name for f in dataclasses.fields(trade.PlaceOrder)}
     total = buyers * orders_each
     step = timedelta(minutes=50) / max(total - 1, 1)
     order_ids = []
     for i in range(total):
         buyer = accounts[i % buyers]
         clock.set(at + step * i)
-        extra = {"device_id": shared_device} if accepts_device else {}
         order = trade.place_order(
             platform.uow(),
             buyer,
             trade.PlaceOrder(
-                [trade.OrderLineSpec(sku_id, 1)], f"{tag}-{shop_id}-{i}", address, **extra
+                [trade.OrderLineSpec(sku_id, 1)], f"{tag}-{shop_id}-{i}", address, shared_device
             ),
         )
         trade.pay_order(
-            platform.uow(), buyer, order.id, f"{tag}-pay-{order.id}", payments=platform.payments
+            platform.uow(),
+            buyer,
+            order.id,
+            f"{tag}-pay-{order.id}",
+            payments=platform.payments,
+            instrument=shared_card,
         )
         order_ids.append(order.id)
     platform.drain_events()
