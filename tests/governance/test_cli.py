@@ -9,6 +9,8 @@ from tests import factories
 from xingqu.bootstrap import build_platform
 from xingqu.cli.main import app
 from xingqu.config import Settings
+from xingqu.governance import queries
+from xingqu.shared.paging import PageRequest
 
 runner = CliRunner()
 
@@ -44,3 +46,32 @@ def test_an_unknown_period_is_a_clear_error(tmp_path: Path) -> None:
     result = _invoke(tmp_path / "data", "governance", "report", "--period", "fortnight")
     assert result.exit_code == 1
     assert "governance.invalid_period" in result.output
+
+
+def test_a_decision_from_the_cli_is_recorded_under_the_named_operator(tmp_path: Path) -> None:
+    # given: a watched listing in the queue, an operator and a merchant
+    data_dir = tmp_path / "data"
+    p = build_platform(Settings(data_dir=data_dir, environment="test"))
+    owner, shop = factories.merchant(p)
+    factories.product(p, owner, shop, price_fen=99)
+    operator = factories.operator(p)
+    [queued] = queries.review_queue(p.uow(readonly=True), operator, PageRequest(limit=5)).items
+    p.close()
+    # when: a merchant's id is refused, the operator's is recorded
+    refused = _invoke(
+        data_dir, "governance", "decide-listing", str(queued.id), "--approve",
+        "--note", "fine", "--operator-id", str(owner.user_id),
+    )  # fmt: skip
+    decided = _invoke(
+        data_dir, "governance", "decide-listing", str(queued.id), "--approve",
+        "--note", "fine", "--operator-id", str(operator.user_id),
+    )  # fmt: skip
+    # then
+    assert refused.exit_code != 0
+    assert decided.exit_code == 0, decided.output
+    p = build_platform(Settings(data_dir=data_dir, environment="test"))
+    entries = queries.audit_log(p.uow(readonly=True), operator, PageRequest(limit=50)).items
+    p.close()
+    assert [(e.action, e.actor_id) for e in entries if e.action == "listing.approved"] == [
+        ("listing.approved", operator.user_id)
+    ]

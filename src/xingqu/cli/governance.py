@@ -1,5 +1,5 @@
-"""`xingqu governance …`: the operator's governance commands (they act as the platform, SYSTEM,
-and every decision they make is in the audit log)."""
+"""`xingqu governance …`: the operator's governance commands. They act as the platform (SYSTEM)
+unless `--operator-id` names the operator deciding; every decision is in the audit log."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from xingqu.governance import audit, cases, listing, queries, reports, risk, sco
 from xingqu.governance.classifier import packaged_classifier, read_labelled
 from xingqu.governance.evaluation import evaluate as evaluate_set
 from xingqu.governance.ruleset import packaged_ruleset
-from xingqu.shared.access import SYSTEM
+from xingqu.identity import services as identity
+from xingqu.shared.access import SYSTEM, Actor, Role
 from xingqu.shared.errors import DomainError
 from xingqu.shared.paging import PageRequest
 
@@ -36,6 +37,21 @@ def _platform() -> Platform:
 def _fail(message: str) -> None:
     console.print(f"[red]{message}[/]")
     raise typer.Exit(code=1)
+
+
+OperatorId = Annotated[
+    int | None,
+    typer.Option(help="the operator's user id, recorded in the audit log (default: the platform)"),
+]
+
+
+def _actor(platform: Platform, operator_id: int | None) -> Actor:
+    """The operator the decision is recorded under; the platform (SYSTEM) when not named."""
+    if operator_id is None:
+        return SYSTEM
+    actor = identity.get_user(platform.uow(readonly=True), operator_id).actor()
+    actor.require(Role.OPERATOR)
+    return actor
 
 
 def _when(text: str | None, default: datetime) -> datetime:
@@ -84,12 +100,14 @@ def decide_listing(
     note: Annotated[str, typer.Option(help="why (kept in the audit log)")],
     approve: Annotated[bool, typer.Option("--approve/--reject")] = True,
     reason_code: Annotated[str | None, typer.Option(help="reason code when rejecting")] = None,
+    operator_id: OperatorId = None,
 ) -> None:
     """Approve or reject a queued listing review."""
     platform = _platform()
     try:
+        actor = _actor(platform, operator_id)
         review = listing.decide_listing(
-            platform.uow(), SYSTEM, review_id, approve=approve, note=note, reason_code=reason_code
+            platform.uow(), actor, review_id, approve=approve, note=note, reason_code=reason_code
         )
     except DomainError as exc:
         _fail(f"{exc.code}: {exc.message}")
@@ -131,12 +149,14 @@ def decide_case(
     case_id: int,
     note: Annotated[str, typer.Option(help="why (kept in the audit log)")],
     confirm: Annotated[bool, typer.Option("--confirm/--dismiss")] = True,
+    operator_id: OperatorId = None,
 ) -> None:
     """Confirm (and sanction) or dismiss a case."""
     platform = _platform()
     try:
+        actor = _actor(platform, operator_id)
         case, sanction = cases.decide_case(
-            platform.uow(), SYSTEM, case_id, confirm=confirm, note=note
+            platform.uow(), actor, case_id, confirm=confirm, note=note
         )
     except DomainError as exc:
         _fail(f"{exc.code}: {exc.message}")
