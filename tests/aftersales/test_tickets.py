@@ -21,7 +21,9 @@ SECOND = timedelta(seconds=1)
 
 
 def _open(p: Platform, buyer, shop_id: int, order_id: int | None = None, k: str | None = None):  # type: ignore[no-untyped-def]
-    cmd = tickets.OpenTicket(shop_id, "Where is my parcel?", "It has not moved.", k or key(), order_id)
+    cmd = tickets.OpenTicket(
+        shop_id, "Where is my parcel?", "It has not moved.", k or key(), order_id
+    )
     return tickets.open_ticket(p.uow(), buyer, cmd)
 
 
@@ -113,5 +115,10 @@ def test_strangers_neither_read_nor_write_and_orders_must_be_the_buyers_from_the
     assert snapshot(p) == before
     page = PageRequest()
     assert queries.list_tickets(p.uow(readonly=True), buyer, page).total == 1
-    assert queries.list_tickets(p.uow(readonly=True), item.merchant, page, as_merchant=True).total == 1
-    assert queries.list_tickets(p.uow(readonly=True), other.merchant, page, as_merchant=True).total == 0
+    assert (
+        queries.list_tickets(p.uow(readonly=True), item.merchant, page, as_merchant=True).total == 1
+    )
+    assert (
+        queries.list_tickets(p.uow(readonly=True), other.merchant, page, as_merchant=True).total
+        == 0
+    )

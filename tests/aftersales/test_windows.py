@@ -197,7 +197,9 @@ def test_return_shipping_insurance_is_claimed_within_90_days_of_shipping(
 ) -> None:
     p = any_platform
     item = listing(p)
-    set_product_terms(p.uow(), item.merchant, SetProductTerms(item.product_id, insurance_tier="small"))
+    set_product_terms(
+        p.uow(), item.merchant, SetProductTerms(item.product_id, insurance_tier="small")
+    )
     buyer = factories.consumer(p)
     early, late = scenario.shipped(p, buyer, item), scenario.shipped(p, buyer, item)
     shipped_at = clock.now()
