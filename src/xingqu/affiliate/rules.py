@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from xingqu.affiliate.errors import AffiliateError
 from xingqu.shared.errors import invalid
+from xingqu.trade.rules import parse_choice
 from xingqu.trade.terms import CreatorRating, Terms
 
 
@@ -81,10 +82,4 @@ def creator_fee_bp(rating: CreatorRating | None, terms: Terms) -> int:
 
 
 def parse_rating(rating: str) -> CreatorRating:
-    try:
-        return CreatorRating(rating)
-    except ValueError:
-        names = ", ".join(r.value for r in CreatorRating)
-        raise invalid(
-            AffiliateError.INVALID_RATING, f"a rating is one of {names}, got {rating!r}"
-        ) from None
+    return parse_choice(CreatorRating, rating, "rating", AffiliateError.INVALID_RATING)

@@ -43,6 +43,7 @@ from xingqu.shared.paging import Page, PageRequest
 from xingqu.store.paging import fetch_page
 from xingqu.store.uow import UnitOfWork
 from xingqu.trade.deadlines import passed
+from xingqu.trade.queries import check_window, for_shops
 
 
 def get_request(uow: UnitOfWork, actor: Actor, request_id: int) -> AftersalesRequest:
@@ -164,7 +165,7 @@ def handling_times(
     shop_ids: Collection[int] | None = None,
 ) -> dict[int, Handling]:
     uow.require_active()
-    _check_window(since, until)
+    check_window(since, until, AftersalesError.INVALID_FILTER)
     now = uow.clock.now()
     query = select(
         AftersalesRequest.shop_id,
@@ -178,8 +179,7 @@ def handling_times(
         (AftersalesRequest.decided_by.is_(None))
         | (AftersalesRequest.decided_by != Decider.INSTANT),
     )
-    if shop_ids is not None:
-        query = query.where(AftersalesRequest.shop_id.in_(sorted(set(shop_ids))))
+    query = for_shops(query, AftersalesRequest.shop_id, shop_ids)
     tallies: dict[int, list[int]] = {}
     for shop_id, requested_at, deadline, decided_at, decided_by in uow.session.execute(query):
         t = tallies.setdefault(shop_id, [0, 0, 0, 0, 0])
@@ -202,7 +202,7 @@ def quality_returns(
     shop_ids: Collection[int] | None = None,
 ) -> dict[int, int]:
     uow.require_active()
-    _check_window(since, until)
+    check_window(since, until, AftersalesError.INVALID_FILTER)
     first = (
         select(
             AftersalesRequest.order_id,
@@ -221,8 +221,7 @@ def quality_returns(
         )
         .group_by(AftersalesRequest.shop_id)
     )
-    if shop_ids is not None:
-        query = query.where(AftersalesRequest.shop_id.in_(sorted(set(shop_ids))))
+    query = for_shops(query, AftersalesRequest.shop_id, shop_ids)
     return {shop: int(n) for shop, n in sorted(uow.session.execute(query).all())}
 
 
@@ -247,13 +246,12 @@ def first_responses(
     shop_ids: Collection[int] | None = None,
 ) -> dict[int, Responses]:
     uow.require_active()
-    _check_window(since, until)
+    check_window(since, until, AftersalesError.INVALID_FILTER)
     now = uow.clock.now()
     query = select(
         Ticket.shop_id, Ticket.opened_at, Ticket.first_response_due, Ticket.first_response_at
     ).where(Ticket.opened_at >= since, Ticket.opened_at < until)
-    if shop_ids is not None:
-        query = query.where(Ticket.shop_id.in_(sorted(set(shop_ids))))
+    query = for_shops(query, Ticket.shop_id, shop_ids)
     tallies: dict[int, list[int]] = {}
     for shop_id, opened_at, due, answered_at in uow.session.execute(query):
         t = tallies.setdefault(shop_id, [0, 0, 0, 0, 0])
@@ -290,10 +288,3 @@ def _party_filter(
     actor.require(Role.MERCHANT)
     shop_ids = [shop.id for shop in catalog_queries.shops_of_user(uow, actor.user_id)]
     return [model.shop_id.in_(shop_ids)]
-
-
-def _check_window(since: datetime, until: datetime) -> None:
-    if since.tzinfo is None or until.tzinfo is None or since >= until:
-        raise invalid(
-            AftersalesError.INVALID_FILTER, "a window is two timezone-aware times, since < until"
-        )

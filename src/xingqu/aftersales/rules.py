@@ -23,6 +23,7 @@ from xingqu.trade.deadlines import (
     no_reason_return_ends,
     passed,
 )
+from xingqu.trade.rules import parse_choice
 from xingqu.trade.terms import Terms
 
 MAX_DESCRIPTION = 500
@@ -282,31 +283,15 @@ def resolution_due(opened_at: datetime, terms: Terms) -> datetime:
 
 
 def parse_kind(value: str) -> RequestKind:
-    return _choice(RequestKind, value, "request kind")
+    return parse_choice(RequestKind, value, "request kind", AftersalesError.INVALID_REQUEST)
 
 
 def parse_reason(value: str) -> ReasonCode:
-    return _choice(ReasonCode, value, "reason")
+    return parse_choice(ReasonCode, value, "reason", AftersalesError.INVALID_REQUEST)
 
 
 def parse_status(value: str) -> RequestStatus:
-    try:
-        return RequestStatus(value)
-    except ValueError:
-        raise invalid(
-            AftersalesError.INVALID_FILTER,
-            f"unknown request status {value!r}; use one of {', '.join(RequestStatus)}",
-        ) from None
-
-
-def _choice(kind: type[RequestKind] | type[ReasonCode], value: str, what: str):  # type: ignore[no-untyped-def]
-    try:
-        return kind(value)
-    except ValueError:
-        names = ", ".join(m.value for m in kind)
-        raise invalid(
-            AftersalesError.INVALID_REQUEST, f"a {what} is one of {names}, got {value!r}"
-        ) from None
+    return parse_choice(RequestStatus, value, "request status", AftersalesError.INVALID_FILTER)
 
 
 def validate_amount_fen(amount_fen: int) -> None:

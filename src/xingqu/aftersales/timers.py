@@ -26,7 +26,7 @@ from xingqu.aftersales.rules import Decider, RequestStatus, TicketStatus
 from xingqu.aftersales.tickets import escalate, locked_ticket
 from xingqu.store.uow import UnitOfWork
 from xingqu.trade.deadlines import passed
-from xingqu.trade.timers import BATCH, TimerJob, TimerRun
+from xingqu.trade.timers import TimerJob, TimerRun, due_ids, each_due
 
 
 def approve_unanswered(run: TimerRun) -> int:
@@ -43,11 +43,7 @@ def approve_unanswered(run: TimerRun) -> int:
 def close_unreturned(run: TimerRun) -> int:
     def act(uow: UnitOfWork, held: Locked, now: datetime) -> bool:
         request = held.request
-        if (
-            request.status != RequestStatus.APPROVED
-            or request.return_by is None
-            or not passed(request.return_by, now)
-        ):
+        if request.status != RequestStatus.APPROVED or not _passed(request.return_by, now):
             return False
         close(uow, request, "not_returned")
         return True
@@ -58,11 +54,7 @@ def close_unreturned(run: TimerRun) -> int:
 def refund_unreceived(run: TimerRun) -> int:
     def act(uow: UnitOfWork, held: Locked, now: datetime) -> bool:
         request = held.request
-        if (
-            request.status != RequestStatus.RETURNING
-            or request.receive_by is None
-            or not passed(request.receive_by, now)
-        ):
+        if request.status != RequestStatus.RETURNING or not _passed(request.receive_by, now):
             return False
         execute_refund(uow, held, run.payments)
         return True
@@ -71,28 +63,22 @@ def refund_unreceived(run: TimerRun) -> int:
 
 
 def escalate_stale_tickets(run: TimerRun) -> int:
-    with run.uows(readonly=True) as uow:
-        now = uow.clock.now()
-        ids = list(
-            uow.session.scalars(
-                select(Ticket.id)
-                .where(Ticket.status == TicketStatus.OPEN, Ticket.resolution_due < now)
-                .order_by(Ticket.id)
-                .limit(BATCH)
-            )
-        )
-    done = 0
-    for ticket_id in ids:
-        with run.uows() as uow:
-            ticket = locked_ticket(uow, ticket_id)
-            if ticket.status != TicketStatus.OPEN or not passed(
-                ticket.resolution_due, uow.clock.now()
-            ):
-                continue
-            escalate(uow, ticket, "timer")
-            uow.commit()
-            done += 1
-    return done
+    def act(uow: UnitOfWork, ticket_id: int, now: datetime) -> bool:
+        ticket = locked_ticket(uow, ticket_id)
+        if ticket.status != TicketStatus.OPEN or not passed(ticket.resolution_due, now):
+            return False
+        escalate(uow, ticket, "timer")
+        return True
+
+    ids = due_ids(
+        run,
+        lambda now: (
+            select(Ticket.id)
+            .where(Ticket.status == TicketStatus.OPEN, Ticket.resolution_due < now)
+            .order_by(Ticket.id)
+        ),
+    )
+    return each_due(run, ids, act)
 
 
 JOBS: list[tuple[str, TimerJob]] = [
@@ -106,29 +92,32 @@ JOBS: list[tuple[str, TimerJob]] = [
 # --- internals --------------------------------------------------------------------------------
 
 
+def _passed(deadline: datetime | None, now: datetime) -> bool:
+    return deadline is not None and passed(deadline, now)
+
+
 def _each(
     run: TimerRun,
     deadline: Any,
     status: RequestStatus,
     act: Callable[[UnitOfWork, Locked, datetime], bool],
 ) -> int:
-    with run.uows(readonly=True) as uow:
-        now = uow.clock.now()
-        ids = list(
-            uow.session.scalars(
-                select(AftersalesRequest.id)
-                .where(AftersalesRequest.status == status, deadline < now)
-                .order_by(AftersalesRequest.id)
-                .limit(BATCH)
-            )
-        )
-    done = 0
-    for request_id in ids:
-        with run.uows() as uow:
-            held = locked(uow, request_id)
-            if not act(uow, held, uow.clock.now()):
-                continue
-            sync_open(uow, held.request.order_id)
-            uow.commit()
-            done += 1
-    return done
+    """Requests in `status` whose `deadline` column has passed, each acted on under lock; the
+    order's count of open requests follows."""
+
+    def on_request(uow: UnitOfWork, request_id: int, now: datetime) -> bool:
+        held = locked(uow, request_id)
+        if not act(uow, held, now):
+            return False
+        sync_open(uow, held.request.order_id)
+        return True
+
+    ids = due_ids(
+        run,
+        lambda now: (
+            select(AftersalesRequest.id)
+            .where(AftersalesRequest.status == status, deadline < now)
+            .order_by(AftersalesRequest.id)
+        ),
+    )
+    return each_due(run, ids, on_request)

@@ -21,8 +21,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from xingqu.catalog import queries as catalog_queries
 from xingqu.catalog import services as catalog
@@ -44,6 +46,8 @@ from xingqu.trade.models import (
 )
 from xingqu.trade.rules import OrderStatus, TrackingKind
 from xingqu.trade.terms import DEFAULT_TERMS, Terms
+
+Q = TypeVar("Q", bound=Select)
 
 
 def get_order(uow: UnitOfWork, actor: Actor, order_id: int) -> Order:
@@ -145,7 +149,7 @@ class OrderLink:
 def order_links(uow: UnitOfWork, *, since: datetime, until: datetime) -> list[OrderLink]:
     """Every order placed in [since, until), oldest first."""
     uow.require_active()
-    _check_window(since, until)
+    check_window(since, until)
     rows = uow.session.execute(
         select(
             Order.id,
@@ -189,7 +193,7 @@ def pickup_times(
     """shop → pickup times of its orders paid in [since, until) that were picked up or shipped
     (orders not picked up yet have no pickup time and are left out)."""
     uow.require_active()
-    _check_window(since, until)
+    check_window(since, until)
     first_scan = (
         select(TrackingEvent.order_id, func.min(TrackingEvent.occurred_at).label("at"))
         .where(TrackingEvent.kind == TrackingKind.PICKED_UP)
@@ -203,8 +207,7 @@ def pickup_times(
         .where(or_(Order.shipped_at.is_not(None), first_scan.c.at.is_not(None)))
         .order_by(Order.id)
     )
-    if shop_ids is not None:
-        query = query.where(Order.shop_id.in_(sorted(set(shop_ids))))
+    query = for_shops(query, Order.shop_id, shop_ids)
     out: dict[int, list[PickupTime]] = {}
     for order_id, shop_id, paid_at, shipped_at, scanned_at in uow.session.execute(query):
         stamps = [as_utc(t) for t in (shipped_at, scanned_at) if t is not None]
@@ -237,13 +240,12 @@ def shipping_punctuality(
     [since, until). Orders cancelled or refunded before shipping and before the deadline are not
     due; shipped after the deadline, or still unshipped after it, is late."""
     uow.require_active()
-    _check_window(since, until)
+    check_window(since, until)
     now = uow.clock.now()
     query = select(
         Order.shop_id, Order.ship_by, Order.shipped_at, Order.cancelled_at, Order.refunded_at
     ).where(Order.ship_by >= since, Order.ship_by < until)
-    if shop_ids is not None:
-        query = query.where(Order.shop_id.in_(sorted(set(shop_ids))))
+    query = for_shops(query, Order.shop_id, shop_ids)
     counts: dict[int, list[int]] = {}
     for shop_id, ship_by, shipped_at, cancelled_at, refunded_at in uow.session.execute(query):
         if ship_by is None:
@@ -275,7 +277,7 @@ def delivery_punctuality(
     """shop → on-time delivery: of the shipments whose delivery was due (shipped +
     `deliver_within_hours`) in [since, until), those signed for by then."""
     uow.require_active()
-    _check_window(since, until)
+    check_window(since, until)
     now = uow.clock.now()
     span = timedelta(hours=terms.deliver_within_hours)
     query = (
@@ -283,8 +285,7 @@ def delivery_punctuality(
         .join(Shipment, Shipment.order_id == Order.id)
         .where(Shipment.shipped_at >= since - span, Shipment.shipped_at < until - span)
     )
-    if shop_ids is not None:
-        query = query.where(Order.shop_id.in_(sorted(set(shop_ids))))
+    query = for_shops(query, Order.shop_id, shop_ids)
     counts: dict[int, list[int]] = {}
     for shop_id, shipped_at, delivered_at in uow.session.execute(query):
         due = delivery_due(as_utc(shipped_at), terms)
@@ -311,7 +312,7 @@ def order_counts(
 ) -> dict[int, OrderCounts]:
     """shop → paid and signed order counts in [since, until) (denominators of the score's rates)."""
     uow.require_active()
-    _check_window(since, until)
+    check_window(since, until)
     counts: dict[int, list[int]] = {}
     for position, stamp in enumerate((Order.paid_at, Order.delivered_at)):
         query = (
@@ -319,18 +320,26 @@ def order_counts(
             .where(stamp >= since, stamp < until)
             .group_by(Order.shop_id)
         )
-        if shop_ids is not None:
-            query = query.where(Order.shop_id.in_(sorted(set(shop_ids))))
+        query = for_shops(query, Order.shop_id, shop_ids)
         for shop_id, n in uow.session.execute(query):
             counts.setdefault(shop_id, [0, 0])[position] = int(n)
     return {shop: OrderCounts(paid, signed) for shop, (paid, signed) in sorted(counts.items())}
 
 
-def _check_window(since: datetime, until: datetime) -> None:
+def check_window(
+    since: datetime, until: datetime, code: StrEnum = TradeError.INVALID_FILTER
+) -> None:
+    """A window is two timezone-aware times, since < until (else `invalid(code)`)."""
     if since.tzinfo is None or until.tzinfo is None or since >= until:
-        raise invalid(
-            TradeError.INVALID_FILTER, "a window is two timezone-aware times, since < until"
-        )
+        raise invalid(code, "a window is two timezone-aware times, since < until")
+
+
+def for_shops(query: Q, column: Any, shop_ids: Collection[int] | None) -> Q:
+    """`query` narrowed to `shop_ids` (None: every shop)."""
+    if shop_ids is None:
+        return query
+    narrowed: Q = query.where(column.in_(sorted(set(shop_ids))))
+    return narrowed
 
 
 # --- facts the books' audit reconciles the ledger with (participant calls) ----------------------

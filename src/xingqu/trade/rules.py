@@ -207,15 +207,16 @@ def compensation_fen(paid_fen: int, rule: CompensationRule) -> int:
     return min(max(paid_fen * rule.rate_bp // 10_000, rule.floor_fen), rule.cap_fen)
 
 
-def parse_choice(kind: type[E], value: str, what: str) -> E:
-    """`value` as a member of `kind`, or `trade.invalid_terms` naming the choices."""
+def parse_choice(
+    kind: type[E], value: str, what: str, code: StrEnum = TradeError.INVALID_TERMS
+) -> E:
+    """`value` as a member of `kind`, or an `invalid` error with `code` naming the choices (the
+    contexts that build on trade use it with their own codes)."""
     try:
         return kind(value)
     except ValueError:
         choices = ", ".join(member.value for member in kind)
-        raise invalid(
-            TradeError.INVALID_TERMS, f"a {what} is one of {choices}, got {value!r}"
-        ) from None
+        raise invalid(code, f"a {what} is one of {choices}, got {value!r}") from None
 
 
 INSURANCE_ORDER = (

@@ -1,6 +1,7 @@
-"""The trade timers `xingqu worker` runs: each finds what is due, then handles every item in its
-own transaction, checking again under the order's lock. Running a timer twice changes nothing the
-second time (what was done is no longer due), and a crash between two items loses nothing.
+"""The trade timers `xingqu worker` runs: each finds what is due (`due_ids`), then handles every
+item in its own transaction, checking again under the order's lock (`each_due`). Running a timer
+twice changes nothing the second time (what was done is no longer due), and a crash between two
+items loses nothing.
 
 - `expire_unpaid`: orders unpaid `payment_window_minutes` after placement are cancelled and their
   stock released.
@@ -17,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 
-from xingqu.store.uow import UnitOfWorkFactory
+from xingqu.store.uow import UnitOfWork, UnitOfWorkFactory
 from xingqu.trade.cancellation import cancel
 from xingqu.trade.compensation import issue_compensation
 from xingqu.trade.deadlines import (
@@ -55,94 +57,120 @@ TimerJob = Callable[[TimerRun], int]
 """A timer: handles what is due now and returns how many items it changed."""
 
 
-def expire_unpaid(run: TimerRun) -> int:
-    terms = run.terms
+def due_ids(run: TimerRun, query: Callable[[datetime], Select[Any]]) -> list[int]:
+    """The ids `query(now)` selects (at most `BATCH`), read in their own read-only transaction."""
     with run.uows(readonly=True) as uow:
-        cutoff = uow.clock.now() - timedelta(minutes=terms.payment_window_minutes)
-        ids = list(
-            uow.session.scalars(
-                select(Order.id)
-                .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.placed_at < cutoff)
-                .order_by(Order.id)
-                .limit(BATCH)
-            )
-        )
+        return list(uow.session.scalars(query(uow.clock.now()).limit(BATCH)))
+
+
+def each_due(
+    run: TimerRun, ids: list[int], act: Callable[[UnitOfWork, int, datetime], bool]
+) -> int:
+    """Run `act` on every id in its own transaction; it checks again under lock and returns
+    whether it changed something (then the transaction commits). Returns how many did."""
     done = 0
-    for order_id in ids:
+    for item_id in ids:
         with run.uows() as uow:
-            order = order_for_update(uow, order_id)
-            if order.status != OrderStatus.PENDING_PAYMENT or not passed(
-                payment_deadline(order.placed_at, terms), uow.clock.now()
-            ):
-                continue
-            cancel(uow, order, "payment_timeout", None)
-            uow.commit()
-            done += 1
+            if act(uow, item_id, uow.clock.now()):
+                uow.commit()
+                done += 1
     return done
+
+
+def expire_unpaid(run: TimerRun) -> int:
+    window = timedelta(minutes=run.terms.payment_window_minutes)
+
+    def act(uow: UnitOfWork, order_id: int, now: datetime) -> bool:
+        order = order_for_update(uow, order_id)
+        if order.status != OrderStatus.PENDING_PAYMENT or not passed(
+            payment_deadline(order.placed_at, run.terms), now
+        ):
+            return False
+        cancel(uow, order, "payment_timeout", None)
+        return True
+
+    ids = due_ids(
+        run,
+        lambda now: (
+            select(Order.id)
+            .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.placed_at < now - window)
+            .order_by(Order.id)
+        ),
+    )
+    return each_due(run, ids, act)
 
 
 def compensate_late_shipments(run: TimerRun) -> int:
-    with run.uows(readonly=True) as uow:
-        now = uow.clock.now()
-        ids = list(
-            uow.session.scalars(
-                select(Order.id)
-                .where(Order.status == OrderStatus.PAID, Order.ship_by < now)
-                .where(~_has_coupon(CompensationKind.LATE_SHIPMENT))
-                .order_by(Order.id)
-                .limit(BATCH)
-            )
+    def still_due(order: Order, now: datetime) -> bool:
+        return (
+            order.status == OrderStatus.PAID
+            and order.ship_by is not None
+            and passed(order.ship_by, now)
         )
-    return _compensate(run, ids, CompensationKind.LATE_SHIPMENT, _still_unshipped)
+
+    ids = due_ids(
+        run,
+        lambda now: (
+            select(Order.id)
+            .where(Order.status == OrderStatus.PAID, Order.ship_by < now)
+            .where(~_has_coupon(CompensationKind.LATE_SHIPMENT))
+            .order_by(Order.id)
+        ),
+    )
+    return each_due(run, ids, _compensator(run, CompensationKind.LATE_SHIPMENT, still_due))
 
 
 def compensate_fake_shipping(run: TimerRun) -> int:
-    with run.uows(readonly=True) as uow:
-        cutoff = uow.clock.now() - timedelta(hours=run.terms.fake_shipping_hours)
-        scanned = exists().where(TrackingEvent.order_id == Order.id)
-        ids = list(
-            uow.session.scalars(
-                select(Order.id)
-                .join(Shipment, Shipment.order_id == Order.id)
-                .where(Order.status == OrderStatus.SHIPPED, Shipment.shipped_at < cutoff)
-                .where(~scanned, ~_has_coupon(CompensationKind.FAKE_SHIPPING))
-                .order_by(Order.id)
-                .limit(BATCH)
-            )
+    span = timedelta(hours=run.terms.fake_shipping_hours)
+
+    def still_due(order: Order, now: datetime) -> bool:
+        return (
+            order.status == OrderStatus.SHIPPED
+            and order.shipment is not None
+            and passed(fake_shipping_deadline(order.shipment.shipped_at, run.terms), now)
         )
-    return _compensate(run, ids, CompensationKind.FAKE_SHIPPING, _never_scanned)
+
+    ids = due_ids(
+        run,
+        lambda now: (
+            select(Order.id)
+            .join(Shipment, Shipment.order_id == Order.id)
+            .where(Order.status == OrderStatus.SHIPPED, Shipment.shipped_at < now - span)
+            .where(~_scanned(), ~_has_coupon(CompensationKind.FAKE_SHIPPING))
+            .order_by(Order.id)
+        ),
+    )
+    return each_due(run, ids, _compensator(run, CompensationKind.FAKE_SHIPPING, still_due))
 
 
 def auto_confirm(run: TimerRun) -> int:
-    with run.uows(readonly=True) as uow:
-        cutoff = uow.clock.now() - timedelta(days=run.terms.auto_confirm_days)
-        ids = list(
-            uow.session.scalars(
-                select(Order.id)
-                .where(
-                    Order.status == OrderStatus.DELIVERED,
-                    Order.delivered_at < cutoff,
-                    Order.open_requests == 0,
-                )
-                .order_by(Order.id)
-                .limit(BATCH)
+    span = timedelta(days=run.terms.auto_confirm_days)
+
+    def act(uow: UnitOfWork, order_id: int, now: datetime) -> bool:
+        order = order_for_update(uow, order_id)
+        if (
+            order.status != OrderStatus.DELIVERED
+            or order.delivered_at is None
+            or order.open_requests > 0
+            or not passed(auto_confirm_at(order.delivered_at, run.terms), now)
+        ):
+            return False
+        complete(uow, order, "timer")
+        return True
+
+    ids = due_ids(
+        run,
+        lambda now: (
+            select(Order.id)
+            .where(
+                Order.status == OrderStatus.DELIVERED,
+                Order.delivered_at < now - span,
+                Order.open_requests == 0,
             )
-        )
-    done = 0
-    for order_id in ids:
-        with run.uows() as uow:
-            order = order_for_update(uow, order_id)
-            if (
-                order.status != OrderStatus.DELIVERED
-                or order.delivered_at is None
-                or order.open_requests > 0
-                or not passed(auto_confirm_at(order.delivered_at, run.terms), uow.clock.now())
-            ):
-                continue
-            complete(uow, order, "timer")
-            uow.commit()
-            done += 1
-    return done
+            .order_by(Order.id)
+        ),
+    )
+    return each_due(run, ids, act)
 
 
 def settle_due(run: TimerRun) -> int:
@@ -165,42 +193,25 @@ JOBS: list[tuple[str, TimerJob]] = [
 # --- internals --------------------------------------------------------------------------------
 
 
-def _has_coupon(kind: CompensationKind):  # type: ignore[no-untyped-def]
+def _has_coupon(kind: CompensationKind) -> Any:
     return exists().where(CompensationCoupon.order_id == Order.id, CompensationCoupon.kind == kind)
 
 
-def _still_unshipped(order: Order, run: TimerRun) -> bool:
-    return (
-        order.status == OrderStatus.PAID
-        and order.ship_by is not None
-        and passed(order.ship_by, run.uows.clock.now())
-    )
+def _scanned() -> Any:
+    return exists().where(TrackingEvent.order_id == Order.id)
 
 
-def _never_scanned(order: Order, run: TimerRun) -> bool:
-    if order.status != OrderStatus.SHIPPED or order.shipment is None:
-        return False
-    deadline = fake_shipping_deadline(order.shipment.shipped_at, run.terms)
-    return passed(deadline, run.uows.clock.now())
+def _compensator(
+    run: TimerRun, kind: CompensationKind, still_due: Callable[[Order, datetime], bool]
+) -> Callable[[UnitOfWork, int, datetime], bool]:
+    def act(uow: UnitOfWork, order_id: int, now: datetime) -> bool:
+        order = order_for_update(uow, order_id)
+        if not still_due(order, now):
+            return False
+        if kind == CompensationKind.FAKE_SHIPPING and uow.session.scalar(
+            select(TrackingEvent.id).where(TrackingEvent.order_id == order.id).limit(1)
+        ):
+            return False  # a scan came in meanwhile
+        return issue_compensation(uow, order, kind, run.terms) is not None
 
-
-def _compensate(
-    run: TimerRun,
-    ids: list[int],
-    kind: CompensationKind,
-    still_due: Callable[[Order, TimerRun], bool],
-) -> int:
-    done = 0
-    for order_id in ids:
-        with run.uows() as uow:
-            order = order_for_update(uow, order_id)
-            if not still_due(order, run):
-                continue
-            if kind == CompensationKind.FAKE_SHIPPING and uow.session.scalar(
-                select(TrackingEvent.id).where(TrackingEvent.order_id == order.id).limit(1)
-            ):
-                continue
-            if issue_compensation(uow, order, kind, run.terms) is not None:
-                uow.commit()
-                done += 1
-    return done
+    return act
