@@ -111,3 +111,19 @@ def _creator_of(uow: UnitOfWork, actor: Actor) -> Creator:
     if creator is None:
         raise forbidden("register as a creator first")
     return creator
+
+
+def plan_count(uow: UnitOfWork) -> int:
+    """Plans ever published (participant call)."""
+    uow.require_active()
+    return int(uow.session.scalar(select(func.count()).select_from(AffiliatePlan)) or 0)
+
+
+def products_with_active_plans(uow: UnitOfWork) -> set[int]:
+    """Products with at least one active plan (participant call)."""
+    uow.require_active()
+    return set(
+        uow.session.scalars(
+            select(AffiliatePlan.product_id).where(AffiliatePlan.status == PlanStatus.ACTIVE)
+        )
+    )

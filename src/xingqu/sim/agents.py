@@ -187,6 +187,11 @@ def approves_refund(rng: random.Random, seller: Seller, reason: str) -> bool:
     return rng.random() < rate
 
 
+def commission_rate_bp(rng: random.Random, seller: Seller) -> int:
+    """The open plan a merchant offers: 10–30 %, lower-quality shops paying creators more."""
+    return int(1_000 + 2_000 * (1 - seller.quality) * rng.random()) // 100 * 100
+
+
 def carrier(rng: random.Random) -> str:
     return rng.choice(CARRIERS)
 

@@ -15,11 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from xingqu.affiliate import queries as affiliate_queries
+from xingqu.affiliate import services as affiliate
 from xingqu.aftersales import queries as aftersales_queries
 from xingqu.aftersales import services as aftersales
 from xingqu.aftersales.rules import ReasonCode, RequestKind, RequestStatus
+from xingqu.catalog import queries as catalog_queries
+from xingqu.content import queries as content_queries
 from xingqu.discovery import services as discovery
-from xingqu.shared.access import SYSTEM, Actor
+from xingqu.shared.access import SYSTEM, Actor, Role
+from xingqu.shared.paging import PageRequest
 from xingqu.sim import agents
 from xingqu.sim.agents import Seller
 from xingqu.sim.context import OrderView, RefundView, SimContext, consumer, every_page, merchant
@@ -28,6 +33,8 @@ from xingqu.trade import services as trade
 from xingqu.trade.rules import OrderStatus
 
 REJECTION_NOTE = "The item was checked before shipping; please contact customer service."
+PLANNED_PER_SHOP = 3  # products each merchant puts in the affiliate programme
+SELECTED_PER_CREATOR = 4  # products each creator selects (of those it mounts with a plan)
 DEFECT_CODES = {
     "defective item": ReasonCode.QUALITY,
     "not as described": ReasonCode.NOT_AS_DESCRIBED,
@@ -61,7 +68,46 @@ def evening_round(ctx: SimContext, name: str, seller: Seller) -> None:
 
 def _run_timers(ctx: SimContext, seller: Seller) -> None:
     if seller.shop_id == min(ctx.sellers):
+        _open_affiliate_programme(ctx)
         ctx.platform.run_timers()
+
+
+def _open_affiliate_programme(ctx: SimContext) -> None:
+    """Once per world: every merchant offers commission on its first products, and every creator
+    selects (up to a few of) the products it mounts that have a plan, so that orders from content
+    earn commission and settle into creators' accounts."""
+    platform = ctx.platform
+    with platform.uow(readonly=True) as uow:
+        if affiliate_queries.plan_count(uow) > 0:
+            return
+    for shop_id in sorted(ctx.sellers):
+        seller = ctx.sellers[shop_id]
+        products = catalog_queries.list_products(
+            platform.uow(readonly=True), PageRequest(limit=PLANNED_PER_SHOP), shop_id=shop_id
+        )
+        rng = ctx.rng("plans", shop_id)
+        for product in products.items:
+            rate = agents.commission_rate_bp(rng, seller)
+            ctx.attempt(
+                affiliate.publish_plan,
+                platform.uow(),
+                merchant(seller.user_id),
+                affiliate.PublishPlan(product.id, rate),
+                terms=platform.settings.trade,
+            )
+    with platform.uow(readonly=True) as uow:
+        planned = affiliate_queries.products_with_active_plans(uow)
+        mounted: dict[int, list[int]] = {}
+        for entry in content_queries.published_catalogue(uow):
+            for product_id in entry.product_ids:
+                picks = mounted.setdefault(entry.creator_id, [])
+                if product_id in planned and product_id not in picks:
+                    picks.append(product_id)
+    for creator_id, product_ids in sorted(mounted.items()):
+        profile = content_queries.get_creator(platform.uow(readonly=True), creator_id)
+        actor = Actor(profile.creator.user_id, frozenset({Role.CREATOR}))
+        for product_id in product_ids[:SELECTED_PER_CREATOR]:
+            ctx.attempt(affiliate.select_product, platform.uow(), actor, product_id)
 
 
 def _orders(ctx: SimContext, actor: Actor, status: OrderStatus) -> Sequence[OrderView]:
