@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from xingqu.affiliate import services as affiliate
@@ -25,10 +25,11 @@ from xingqu.catalog import services as catalog
 from xingqu.ledger import services as ledger
 from xingqu.ledger.rules import Account, EntryKind, credit, debit
 from xingqu.shared.access import Actor, Role
-from xingqu.shared.errors import conflict, forbidden, invalid, not_found
+from xingqu.shared.errors import conflict, forbidden, invalid
 from xingqu.store.uow import UnitOfWork
 from xingqu.trade import events
 from xingqu.trade.cancellation import cancel
+from xingqu.trade.cart import add_to_cart, remove_from_cart
 from xingqu.trade.deadlines import ShipPromise, order_ship_by, passed, payment_deadline
 from xingqu.trade.errors import TradeError
 from xingqu.trade.fulfilment import (
@@ -44,7 +45,6 @@ from xingqu.trade.payments import PaymentProvider
 from xingqu.trade.promises import product_promises
 from xingqu.trade.refunds import OrderMoney, order_for_refund, record_refund
 from xingqu.trade.rules import (
-    MAX_LINES,
     OrderStatus,
     PaymentStatus,
     check_buyer_may_cancel,
@@ -57,7 +57,6 @@ from xingqu.trade.rules import (
     validate_idempotency_key,
     validate_instrument,
     validate_order_lines,
-    validate_quantity,
     validate_reason,
 )
 from xingqu.trade.terms import DEFAULT_TERMS, Terms
@@ -105,71 +104,6 @@ class PlaceOrder:
 
 def provider_charge_key(order_id: int) -> str:
     return f"order:{order_id}"
-
-
-# --- buyer: cart --------------------------------------------------------------------------------
-
-
-def add_to_cart(
-    uow: UnitOfWork, actor: Actor, sku_id: int, quantity: int, content_id: int | None = None
-) -> CartLine:
-    """Put `quantity` units of a SKU on sale into the actor's cart (adding to a line already there)."""
-    actor.require(Role.CONSUMER)
-    validate_quantity(quantity)
-    with uow:
-        s = uow.session
-        sku = catalog.sellable_sku(uow, sku_id)
-        line = s.scalar(
-            select(CartLine).where(CartLine.buyer_id == actor.user_id, CartLine.sku_id == sku_id)
-        )
-        now = uow.clock.now()
-        if line is None:
-            count = s.scalar(
-                select(func.count()).select_from(CartLine).where(CartLine.buyer_id == actor.user_id)
-            )
-            if (count or 0) >= MAX_LINES:
-                raise invalid(TradeError.INVALID_ORDER, f"a cart holds at most {MAX_LINES} lines")
-            line = CartLine(
-                buyer_id=actor.user_id,
-                sku_id=sku_id,
-                quantity=quantity,
-                content_id=content_id,
-                added_at=now,
-                updated_at=now,
-            )
-            s.add(line)
-        else:
-            validate_quantity(line.quantity + quantity)
-            line.quantity += quantity
-            if content_id is not None:
-                line.content_id = content_id
-            line.updated_at = now
-        s.flush()
-        if content_id is not None:
-            affiliate.note_touch(uow, actor.user_id, content_id, sku.product_id)
-        uow.emit(
-            events.CartItemAdded(
-                buyer_id=actor.user_id,
-                sku_id=sku_id,
-                product_id=sku.product_id,
-                quantity=quantity,
-                content_id=content_id,
-            )
-        )
-        uow.commit()
-        return line
-
-
-def remove_from_cart(uow: UnitOfWork, actor: Actor, sku_id: int) -> None:
-    actor.require(Role.CONSUMER)
-    with uow:
-        line = uow.session.scalar(
-            select(CartLine).where(CartLine.buyer_id == actor.user_id, CartLine.sku_id == sku_id)
-        )
-        if line is None:
-            raise not_found(TradeError.CART_LINE_NOT_FOUND, "cart line for SKU", sku_id)
-        uow.session.delete(line)
-        uow.commit()
 
 
 # --- buyer: orders ----------------------------------------------------------------------------
