@@ -32,7 +32,7 @@ def learn_exploration(platform: Platform) -> Learned:
         total = Learned(
             total.impressions + learned.impressions,
             total.rewarded + learned.rewarded,
-            max(total.categories, learned.categories),
+            total.arms + learned.arms,
         )
 
 

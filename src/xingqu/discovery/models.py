@@ -57,6 +57,8 @@ class BehaviourEvent(Base):
     p_refund_given_buy: Mapped[float | None] = mapped_column(Double, default=None)
     expected_watch_s: Mapped[float | None] = mapped_column(Double, default=None)
     value_fen: Mapped[float | None] = mapped_column(Double, default=None)
+    # exploration impressions: the user's interest category the exploration started from
+    anchor_category_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     __table_args__ = (
         UniqueConstraint("source_event_id", "source_seq"),
@@ -79,14 +81,15 @@ class BehaviourEvent(Base):
 
 
 class ExplorationArm(Base):
-    """The exploration bandit's Beta posterior for one category: how users respond when the
-    feed shows them this category as an exploration of a latent interest."""
+    """The exploration bandit's Beta posterior for one (anchor, category) pair: how users whose
+    interests include the anchor category respond when the feed shows them the category as an
+    exploration. Anchor 0 stands for users without interests yet."""
 
     __tablename__ = "exploration_arms"
 
+    anchor_category_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     category_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    alpha: Mapped[float] = mapped_column(Double)
-    beta: Mapped[float] = mapped_column(Double)
+    reward: Mapped[float] = mapped_column(Double)  # Σ of the rewards of its impressions
     shown: Mapped[int] = mapped_column(Integer, default=0)  # exploration impressions learned from
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

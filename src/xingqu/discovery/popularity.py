@@ -7,7 +7,7 @@ checks removal, sellability and stock on every request.
 
 A cache recomputes when its value is older than its TTL of wall time, or when the platform's
 clock has drifted from the value's time by more than `max_clock_drift_s` (a simulated clock
-jumps). With `background=True` a stale value keeps being served while one background thread
+jumps); under a manual clock only the drift counts. With `background=True` a stale value keeps being served while one background thread
 recomputes it (only the very first value is computed in the caller's thread), so no request
 waits for an aggregate; the feed's engine uses that.
 """
@@ -104,13 +104,15 @@ class WindowCache(Generic[V]):
         self._computed_at = 0.0
         self._worker: threading.Thread | None = None
 
-    def current(self, read_uow: ReadUow, now: datetime) -> V:
-        """The aggregate as of about `now`; `read_uow` makes a (read-only) unit of work."""
+    def current(self, read_uow: ReadUow, now: datetime, *, real_time: bool = True) -> V:
+        """The aggregate as of about `now`; `read_uow` makes a (read-only) unit of work. Under
+        a clock that is not real time (`shared.clock.is_real_time`) only the clock's drift
+        counts, and a recompute happens in this thread, so that a simulation replays exactly."""
         with self._lock:
             value = self._value
-            if value is not None and not self._stale(value, now):
+            if value is not None and not self._stale(value, now, real_time):
                 return value
-            if value is not None and self.background:
+            if value is not None and self.background and real_time:
                 if self._worker is None or not self._worker.is_alive():
                     self._worker = threading.Thread(
                         target=self._recompute_quietly,
@@ -122,11 +124,9 @@ class WindowCache(Generic[V]):
                 return value
             return self._recompute(read_uow, now)
 
-    def _stale(self, value: V, now: datetime) -> bool:
-        return (
-            self._monotonic() - self._computed_at > self.ttl_s
-            or abs((now - self._as_of(value)).total_seconds()) > self.max_clock_drift_s
-        )
+    def _stale(self, value: V, now: datetime, real_time: bool) -> bool:
+        drifted = abs((now - self._as_of(value)).total_seconds()) > self.max_clock_drift_s
+        return drifted or (real_time and self._monotonic() - self._computed_at > self.ttl_s)
 
     def _recompute(self, read_uow: ReadUow, now: datetime) -> V:
         with read_uow() as uow:

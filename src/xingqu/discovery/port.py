@@ -18,6 +18,7 @@ from xingqu.content import queries as content
 from xingqu.discovery.models import BehaviourEvent, ServedFeatures
 from xingqu.discovery.ranking.features import FEATURE_SET
 from xingqu.discovery.rules import Action, Signal
+from xingqu.shared.clock import is_real_time
 from xingqu.store.uow import UnitOfWork
 
 LOG_COLUMNS = (
@@ -200,7 +201,9 @@ class DataPort:
         bind = self.uow.session.get_bind().engine
         clock = self.uow.clock
         return shop_standing_cache(bind).current(
-            lambda: UnitOfWork(bind, clock, readonly=True), clock.now()
+            lambda: UnitOfWork(bind, clock, readonly=True),
+            clock.now(),
+            real_time=is_real_time(clock),
         )
 
     # --- content ----------------------------------------------------------------------------------

@@ -38,6 +38,13 @@ class ManualClock:
         self._now = when
 
 
+def is_real_time(clock: Clock) -> bool:
+    """Whether `clock` follows the wall clock. Caches that expire by wall time or refresh in the
+    background do so only then: under a manual clock (simulation, tests) they expire by the
+    clock's own time and refresh in the caller's thread, so a run replays exactly."""
+    return isinstance(clock, SystemClock)
+
+
 def as_utc(value: datetime) -> datetime:
     """Datetimes read back from SQLite are naive; they were written as UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

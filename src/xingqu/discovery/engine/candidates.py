@@ -9,10 +9,9 @@ Channels (`rules.Channel`), each given a quota of the candidate pool (`rules.can
 - `interest`: the user's top categories from the online profile, each category's most engaged
   content (the version's per-category lists; without a version, its newest content ranked by
   the recent window's popularity);
-- `exploration`: latent interests — categories the user has never engaged with whose co-affinity
-  with the user's categories is high (`CategoryExplorationChannel`'s NPMI matrix applied to the
-  online profile), chosen by Thompson sampling from the bandit's posterior of how users respond
-  to each category when explored (`exploration.ExplorationArms`);
+- `exploration`: latent interests — categories the user has never engaged with, chosen by a
+  contextual Thompson-sampling bandit over (interest, category) pairs whose prior is the
+  categories' co-affinity across users (`exploration.choose_categories`);
 - `fresh`: the newest published content (a chance for new creators);
 - `trending`: engagement over the recent window.
 
@@ -30,7 +29,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from xingqu.discovery.engine.cards import ContentCache
-from xingqu.discovery.engine.exploration import ExplorationArms
+from xingqu.discovery.engine.exploration import ExplorationArms, choose_categories
 from xingqu.discovery.engine.model import EngineModel, transition_neighbours
 from xingqu.discovery.engine.profile import OnlineProfile
 from xingqu.discovery.popularity import Popularity
@@ -46,7 +45,6 @@ from xingqu.discovery.rules import (
 
 FOLLOW_WINDOW = timedelta(days=14)
 PER_CATEGORY = 200  # newest content per interest category read without a model version
-EXPLORE_SHORTLIST = 8  # best unseen categories by co-affinity, before the bandit draws
 EXPLORE_CATEGORIES = 2  # categories explored per request
 OVERFETCH = 2  # each channel proposes this many times its quota (seen content is skipped)
 
@@ -61,7 +59,7 @@ class Proposal:
 @dataclass(frozen=True)
 class Retrieval:
     proposals: list[Proposal]  # best first within channel, channels in priority order
-    explored_categories: list[int]
+    explored: dict[int, int]  # explored category → its anchor (the interest it started from)
 
 
 def retrieve(
@@ -82,7 +80,7 @@ def retrieve(
     explore = (
         _explored_categories(model, profile, arms, rng)
         if model is not None and Channel.EXPLORATION in enabled
-        else []
+        else {}
     )
     available = [
         channel
@@ -129,7 +127,7 @@ def _available(
     model: EngineModel | None,
     profile: OnlineProfile,
     known_user: int,
-    explore: list[int],
+    explore: dict[int, int],
 ) -> bool:
     match channel:
         case Channel.MODEL:
@@ -156,7 +154,7 @@ def _propose(
     profile: OnlineProfile,
     popularity: Popularity,
     known_user: int,
-    explore: list[int],
+    explore: dict[int, int],
     want: int,
     now: datetime,
 ) -> list[int]:
@@ -174,7 +172,7 @@ def _propose(
             return _content(model, items)
         case Channel.FOLLOW:
             rows = content.newest_by_creators(
-                data, profile.follows, since=now - FOLLOW_WINDOW, limit=want
+                data, profile.follows, since=now - FOLLOW_WINDOW, limit=want, at=now
             )
             return [cid for cid, _, _ in rows]
         case Channel.INTEREST:
@@ -184,7 +182,7 @@ def _propose(
             share = 1.0 / len(explore)
             return _by_categories(data, model, popularity, [(c, share) for c in explore], want)
         case Channel.FRESH:
-            return [cid for cid, _ in content.newest(data, want)]
+            return [cid for cid, _ in content.newest(data, want, now)]
         case Channel.TRENDING:
             return [cid for cid, _ in popularity.ranked[:want]]
     raise AssertionError(channel)  # pragma: no cover
@@ -227,36 +225,37 @@ def _by_categories(
 
 def _explored_categories(
     model: EngineModel, profile: OnlineProfile, arms: ExplorationArms, rng: np.random.Generator
-) -> list[int]:
-    """Up to `EXPLORE_CATEGORIES` categories the user has never engaged with: the best by
-    co-affinity with the profile, re-ordered by a Thompson draw from each one's posterior."""
+) -> dict[int, int]:
+    """Up to `EXPLORE_CATEGORIES` categories the user has never engaged with, chosen by the
+    bandit (`exploration.choose_categories`) with the version's co-affinity as its prior;
+    category → the interest category (anchor) the choice came from."""
+    candidates = sorted(set(model.category_items) - profile.engaged_categories)
+    if not candidates:
+        return {}
+    chosen = choose_categories(
+        arms,
+        profile.interests,
+        candidates,
+        _coaffinity(model, [c for c, _ in profile.interests]),
+        rng,
+        EXPLORE_CATEGORIES,
+    )
+    return dict(chosen)
+
+
+def _coaffinity(model: EngineModel, anchors: Sequence[int]) -> dict[tuple[int, int], float]:
+    """(anchor, category) → the NPMI of the pair in the version's exploration channel."""
     channel = model.exploration
-    if channel is None or not model.category_index:
-        return []
-    affinity = channel.affinity_
-    n = affinity.shape[0]
-    profile_vector = np.zeros(n, dtype=np.float64)
-    for category, share in profile.affinity.items():
-        index = model.category_index.get(category)
-        if index is not None and index < n:
-            profile_vector[index] = share
-    if profile_vector.any():
-        scores = np.asarray(affinity.T @ profile_vector, dtype=np.float64).ravel()
-    else:
-        scores = np.asarray(channel.category_reach_, dtype=np.float64).ravel()[:n].copy()
-    for category in profile.engaged_categories:
-        index = model.category_index.get(category)
-        if index is not None and index < n:
-            scores[index] = 0.0
-    ids = model.category_ids[:n]
-    stocked = np.fromiter((int(c) in model.category_items for c in ids), bool, n)
-    scores[~stocked] = 0.0
-    shortlist = [int(i) for i in np.argsort(-scores, kind="stable")[:EXPLORE_SHORTLIST]]
-    shortlist = [i for i in shortlist if scores[i] > 0]
-    if not shortlist:
-        return []
-    categories = [int(ids[i]) for i in shortlist]
-    draws = arms.draw(categories, rng)
-    weighted = np.array([scores[i] for i in shortlist]) / max(scores[shortlist[0]], 1e-12)
-    order = np.argsort(-(weighted * draws), kind="stable")
-    return [categories[i] for i in order[:EXPLORE_CATEGORIES]]
+    if channel is None:
+        return {}
+    matrix = channel.affinity_
+    out: dict[tuple[int, int], float] = {}
+    for anchor in anchors:
+        index = model.category_index.get(anchor)
+        if index is None or index >= matrix.shape[0]:
+            continue
+        row = matrix.getrow(index)
+        for column, value in zip(row.indices, row.data, strict=True):
+            if column < len(model.category_ids):
+                out[(anchor, int(model.category_ids[column]))] = float(value)
+    return out

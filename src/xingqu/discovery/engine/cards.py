@@ -11,14 +11,15 @@ whether it may be shown is checked on every request.
 - The newest published content (the fresh channel) and each creator's newest content (the
   follow channel) are candidate lists, re-read after `list_ttl_s`; what they propose passes the
   same fresh checks as every other candidate.
+
+Ages are measured on the platform's clock (the request's `now`), so a simulation replays exactly.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import datetime
 
 from xingqu.content.queries import ContentCard
@@ -37,12 +38,10 @@ class ContentCache:
         ttl_s: float = CARD_TTL_S,
         list_ttl_s: float = LIST_TTL_S,
         max_entries: int = MAX_ENTRIES,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl_s = ttl_s
         self.list_ttl_s = list_ttl_s
         self.max_entries = max_entries
-        self._monotonic = monotonic
         self._lock = threading.Lock()
         self._cards: OrderedDict[int, tuple[float, ContentCard]] = OrderedDict()
         self._durations: dict[int, int] = {}
@@ -50,18 +49,18 @@ class ContentCache:
         self._by_creator: dict[int, tuple[float, list[tuple[int, int, datetime]]]] = {}
 
     def published_cards(
-        self, data: DataPort, content_ids: Collection[int]
+        self, data: DataPort, content_ids: Collection[int], at: datetime
     ) -> dict[int, ContentCard]:
-        """Cards of those of `content_ids` that are published now."""
+        """Cards of those of `content_ids` that are published at `at` (now)."""
         ids = set(content_ids)
         if not ids:
             return {}
-        now = self._monotonic()
+        now = at.timestamp()
         cached: dict[int, ContentCard] = {}
         with self._lock:
             for content_id in ids:
                 entry = self._cards.get(content_id)
-                if entry is not None and now - entry[0] <= self.ttl_s:
+                if entry is not None and 0 <= now - entry[0] <= self.ttl_s:
                     cached[content_id] = entry[1]
         missing = ids - cached.keys()
         fresh = data.content_cards(missing) if missing else {}
@@ -90,28 +89,34 @@ class ContentCache:
             known.update(read)
         return known
 
-    def newest(self, data: DataPort, limit: int) -> list[tuple[int, datetime]]:
+    def newest(self, data: DataPort, limit: int, at: datetime) -> list[tuple[int, datetime]]:
         """(content id, published at) of the newest published content, at least `limit`."""
-        now = self._monotonic()
+        now = at.timestamp()
         held = self._newest
-        if held is None or now - held[0] > self.list_ttl_s or held[1] < limit:
+        if held is None or not 0 <= now - held[0] <= self.list_ttl_s or held[1] < limit:
             size = max(limit, 256)
             held = (now, size, data.newest_published(limit=size))
             self._newest = held
         return held[2][:limit]
 
     def newest_by_creators(
-        self, data: DataPort, creator_ids: Collection[int], *, since: datetime, limit: int
+        self,
+        data: DataPort,
+        creator_ids: Collection[int],
+        *,
+        since: datetime,
+        limit: int,
+        at: datetime,
     ) -> list[tuple[int, int, datetime]]:
         """(content id, creator id, published at) of the newest content of `creator_ids` since
         `since`, newest first (at most `limit`)."""
-        now = self._monotonic()
+        now = at.timestamp()
         rows: list[tuple[int, int, datetime]] = []
         stale: list[int] = []
         with self._lock:
             for creator in creator_ids:
                 entry = self._by_creator.get(creator)
-                if entry is None or now - entry[0] > self.list_ttl_s:
+                if entry is None or not 0 <= now - entry[0] <= self.list_ttl_s:
                     stale.append(creator)
                 else:
                     rows += entry[1]

@@ -1,18 +1,31 @@
-"""The exploration bandit's state: learned from the behaviour log, kept in the database.
+"""The exploration bandit: which never-engaged categories to show a user, learned from how
+people answer.
+
+Arms are (anchor, category) pairs: the anchor is one of the user's interest categories (0 for a
+user without any), the category one they have never engaged with. An arm's response rate is the
+mean reward of its exploration impressions (`rules.exploration_reward`: 1 for a click, else the
+best watch completion, 0 if ignored). Its Beta posterior starts from a prior whose mean is the
+platform's mean exploration reward raised by the category co-affinity of the pair (NPMI across
+users, from the model version: the "likely to suit them" part), worth `PRIOR_STRENGTH`
+impressions, and adds the evidence the log holds:
+
+    alpha = PRIOR_STRENGTH × m(a, c) + Σ rewards       beta = PRIOR_STRENGTH × (1 − m(a, c)) + n − Σ rewards
+    m(a, c) = base + (1 − base) × COAFFINITY_LIFT × npmi(a, c)
+
+`choose_categories` scores each candidate category for a user by one Thompson draw per arm,
+weighted by the user's interest shares, and explores the best; so the bandit learns companion
+interests that co-affinity has not seen yet, and stops showing pairs people ignore.
 
 Every impression the feed serves from the exploration channel is logged with `channel =
-"exploration"`. `learn_from_log` reads those impressions once they are older than the response
-window (so the user has had time to respond), scores the user's response to each
-(`rules.exploration_reward`: 1 for a click, else the best watch completion, 0 if ignored) and
-adds it to the category's Beta posterior; a cursor in `behaviour_log_cursors` makes every
-impression count once, even with several servers running it. `ExplorationArms` is the posterior
-the serving side reads (cached a few seconds by the engine) to Thompson-sample categories.
+"exploration"` and its anchor. `learn_from_log` reads those impressions once they are older than
+the response window, scores the response to each and adds it to its arm; a cursor in
+`behaviour_log_cursors` makes every impression count once, even with several workers.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,44 +40,80 @@ from xingqu.store.uow import UnitOfWork
 CURSOR = "exploration-bandit"
 RESPONSE_WINDOW = timedelta(minutes=30)
 BATCH = 20_000
-PRIOR_ALPHA = 1.0
-PRIOR_BETA = 1.0
+NO_ANCHOR = 0
+PRIOR_STRENGTH = 2.0
+BASE_REWARD = 0.15
+"""The prior mean reward of an exploration before the log holds any."""
+COAFFINITY_LIFT = 0.5
 
 
 @dataclass(frozen=True)
 class ExplorationArms:
-    """category id → (alpha, beta) of its Beta posterior (the prior for categories absent)."""
+    """The evidence per arm: (anchor, category) → (Σ rewards, impressions)."""
 
-    posterior: dict[int, tuple[float, float]]
+    evidence: dict[tuple[int, int], tuple[float, int]]
 
-    def draw(self, categories: Sequence[int], rng: np.random.Generator) -> np.ndarray:
-        """One Thompson draw of the response rate of each of `categories`."""
-        alpha = np.array(
-            [self.posterior.get(c, (PRIOR_ALPHA, PRIOR_BETA))[0] for c in categories], float
-        )
-        beta = np.array(
-            [self.posterior.get(c, (PRIOR_ALPHA, PRIOR_BETA))[1] for c in categories], float
-        )
-        return rng.beta(alpha, beta) if len(categories) else np.zeros(0)
+    @property
+    def base(self) -> float:
+        """The mean reward over every exploration so far (`BASE_REWARD` before any)."""
+        shown = sum(n for _, n in self.evidence.values())
+        if shown < 50:
+            return BASE_REWARD
+        return sum(r for r, _ in self.evidence.values()) / shown
 
-    def mean(self, category_id: int) -> float:
-        a, b = self.posterior.get(category_id, (PRIOR_ALPHA, PRIOR_BETA))
-        return a / (a + b)
+    def posterior(self, anchor: int, category: int, npmi: float = 0.0) -> tuple[float, float]:
+        base = self.base
+        mean = base + (1.0 - base) * COAFFINITY_LIFT * min(1.0, max(0.0, npmi))
+        reward, shown = self.evidence.get((anchor, category), (0.0, 0))
+        return PRIOR_STRENGTH * mean + reward, PRIOR_STRENGTH * (1.0 - mean) + shown - reward
+
+
+def choose_categories(
+    arms: ExplorationArms,
+    anchors: Sequence[tuple[int, float]],
+    candidates: Sequence[int],
+    coaffinity: Mapping[tuple[int, int], float],
+    rng: np.random.Generator,
+    n: int,
+) -> list[tuple[int, int]]:
+    """Up to `n` of `candidates` to explore for a user with interest shares `anchors`, best
+    first, each with the anchor that contributed most: Σ over anchors of share × one Thompson
+    draw of the (anchor, candidate) arm. `coaffinity` gives the pairs' NPMI (absent: 0)."""
+    if not candidates or n <= 0:
+        return []
+    anchors = list(anchors) or [(NO_ANCHOR, 1.0)]
+    alpha = np.empty((len(anchors), len(candidates)))
+    beta = np.empty_like(alpha)
+    for i, (anchor, _) in enumerate(anchors):
+        for j, category in enumerate(candidates):
+            alpha[i, j], beta[i, j] = arms.posterior(
+                anchor, category, coaffinity.get((anchor, category), 0.0)
+            )
+    shares = np.array([share for _, share in anchors])[:, None]
+    draws = rng.beta(alpha, beta) * shares
+    score = draws.sum(axis=0)
+    order = np.argsort(-score, kind="stable")[:n]
+    return [(int(candidates[j]), int(anchors[int(np.argmax(draws[:, j]))][0])) for j in order]
 
 
 def read_arms(uow: UnitOfWork) -> ExplorationArms:
     uow.require_active()
     rows = uow.session.execute(
-        select(ExplorationArm.category_id, ExplorationArm.alpha, ExplorationArm.beta)
+        select(
+            ExplorationArm.anchor_category_id,
+            ExplorationArm.category_id,
+            ExplorationArm.reward,
+            ExplorationArm.shown,
+        )
     )
-    return ExplorationArms({cat: (a, b) for cat, a, b in rows})
+    return ExplorationArms({(a, c): (r, n) for a, c, r, n in rows})
 
 
 @dataclass(frozen=True)
 class Learned:
     impressions: int  # exploration impressions consumed
     rewarded: float  # sum of their rewards
-    categories: int  # arms updated
+    arms: int  # (anchor, category) arms updated
 
 
 def learn_from_log(
@@ -79,7 +128,14 @@ def learn_from_log(
         after = cursor.last_event_id if cursor is not None else 0
         ev = BehaviourEvent
         shown = s.execute(
-            select(ev.id, ev.user_id, ev.content_id, ev.category_id, ev.occurred_at)
+            select(
+                ev.id,
+                ev.user_id,
+                ev.content_id,
+                ev.category_id,
+                ev.occurred_at,
+                ev.anchor_category_id,
+            )
             .where(
                 ev.id > after,
                 ev.action == Action.IMPRESSION,
@@ -91,26 +147,27 @@ def learn_from_log(
         ).all()
         if not shown:
             return Learned(0, 0.0, 0)
-        rewards = _rewards(uow, [tuple(row) for row in shown], response_window)
-        by_category: dict[int, list[float]] = defaultdict(list)
-        for (_, _, _, category, _), reward in zip(shown, rewards, strict=True):
+        rewards = _rewards(uow, [tuple(row)[:5] for row in shown], response_window)
+        by_arm: dict[tuple[int, int], list[float]] = defaultdict(list)
+        for (_, _, _, category, _, anchor), reward in zip(shown, rewards, strict=True):
             if category is not None:
-                by_category[category].append(reward)
-        arms = {
-            arm.category_id: arm
+                by_arm[(anchor if anchor is not None else NO_ANCHOR, category)].append(reward)
+        held = {
+            (arm.anchor_category_id, arm.category_id): arm
             for arm in s.scalars(
-                select(ExplorationArm).where(ExplorationArm.category_id.in_(list(by_category)))
+                select(ExplorationArm).where(
+                    ExplorationArm.category_id.in_(sorted({c for _, c in by_arm}))
+                )
             )
         }
-        for category, values in by_category.items():
-            arm = arms.get(category)
+        for (anchor, category), values in by_arm.items():
+            arm = held.get((anchor, category))
             if arm is None:
                 arm = ExplorationArm(
-                    category_id=category, alpha=PRIOR_ALPHA, beta=PRIOR_BETA, shown=0
+                    anchor_category_id=anchor, category_id=category, reward=0.0, shown=0
                 )
                 s.add(arm)
-            arm.alpha += float(sum(values))
-            arm.beta += float(len(values) - sum(values))
+            arm.reward += float(sum(values))
             arm.shown += len(values)
             arm.updated_at = now
         last = shown[-1][0]
@@ -119,7 +176,7 @@ def learn_from_log(
         else:
             cursor.last_event_id, cursor.updated_at = last, now
         uow.commit()
-        return Learned(len(shown), float(sum(rewards)), len(by_category))
+        return Learned(len(shown), float(sum(rewards)), len(by_arm))
 
 
 def _rewards(uow: UnitOfWork, shown: Sequence[tuple[Any, ...]], window: timedelta) -> list[float]:

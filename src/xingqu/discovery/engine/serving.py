@@ -53,6 +53,7 @@ from xingqu.discovery.ranking.rerank import Candidate, Placed, RerankPolicy, rer
 from xingqu.discovery.ranking.value import QualityGmvValue
 from xingqu.discovery.rules import Action, Channel
 from xingqu.shared.access import Actor
+from xingqu.shared.clock import is_real_time
 from xingqu.shared.errors import invalid
 from xingqu.store.uow import UnitOfWork
 
@@ -224,7 +225,9 @@ class FeedEngine:
         model = self.slot.get()
         # the exploration draw is random per user and moment, yet replays exactly (simulator)
         rng = np.random.default_rng([self.seed, actor.user_id, int(now.timestamp() * 1e6)])
-        popularity = popularity_cache(uow.engine).current(uow.reader, now)
+        popularity = popularity_cache(uow.engine).current(
+            uow.reader, now, real_time=is_real_time(uow.clock)
+        )
         with uow.reader() as reader:
             data = DataPort(reader)
             profile = build_profile(
@@ -236,7 +239,7 @@ class FeedEngine:
                 model,
                 profile,
                 popularity,
-                self._exploration_arms(reader),
+                self._exploration_arms(reader, now),
                 limit=limit,
                 now=now,
                 rng=rng,
@@ -246,7 +249,7 @@ class FeedEngine:
         feed = Feed(uuid.uuid4().hex, [p.item for p in page], model.version if model else None)
         if page and log:
             with uow:
-                _log(uow, actor.user_id, feed, page, now)
+                _log(uow, actor.user_id, feed, page, retrieval.explored, now)
                 uow.commit()
         return feed
 
@@ -261,7 +264,7 @@ class FeedEngine:
         limit: int,
         now: datetime,
     ) -> list[_Served]:
-        rows = _buyable(data, self.content, proposals)
+        rows = _buyable(data, self.content, proposals, now)
         if not rows:
             return []
         shops = {row.shop_id for row in rows if row.shop_id is not None}
@@ -323,13 +326,14 @@ class FeedEngine:
         more = rerank([c for c in candidates if c.key not in taken], limit - len(placed), relaxed)
         return [Placed(p.candidate, len(placed) + p.position, p.reason) for p in more]
 
-    def _exploration_arms(self, uow: UnitOfWork) -> ExplorationArms:
+    def _exploration_arms(self, uow: UnitOfWork, now: datetime) -> ExplorationArms:
+        """The bandit's evidence, re-read after `ARMS_TTL_S` of the platform's time."""
         cached = self._arms
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < ARMS_TTL_S:
+        at = now.timestamp()
+        if cached is not None and 0 <= at - cached[0] < ARMS_TTL_S:
             return cached[1]
         arms = read_arms(uow)
-        self._arms = (now, arms)
+        self._arms = (at, arms)
         return arms
 
 
@@ -360,8 +364,10 @@ class _Served:
     features: bytes
 
 
-def _buyable(data: DataPort, content: ContentCache, proposals: list[Proposal]) -> list[_Row]:
-    cards = content.published_cards(data, [p.content_id for p in proposals])
+def _buyable(
+    data: DataPort, content: ContentCache, proposals: list[Proposal], now: datetime
+) -> list[_Row]:
+    cards = content.published_cards(data, [p.content_id for p in proposals], now)
     products = data.product_cards({pid for card in cards.values() for pid in card.product_ids})
     rows: list[_Row] = []
     for proposal in proposals:
@@ -464,7 +470,14 @@ def _served(row: _Row, placed: Placed, heads: Heads, values: np.ndarray, matrix:
     )
 
 
-def _log(uow: UnitOfWork, user_id: int, feed: Feed, page: list[_Served], now: datetime) -> None:
+def _log(
+    uow: UnitOfWork,
+    user_id: int,
+    feed: Feed,
+    page: list[_Served],
+    explored: dict[int, int],
+    now: datetime,
+) -> None:
     connection = uow.session.connection()  # Core inserts: no ORM bookkeeping per row
     connection.execute(
         insert(BehaviourEvent),
@@ -491,6 +504,9 @@ def _log(uow: UnitOfWork, user_id: int, feed: Feed, page: list[_Served], now: da
                 "p_refund_given_buy": s.heads[2],
                 "expected_watch_s": s.heads[3],
                 "value_fen": s.value,
+                "anchor_category_id": explored.get(s.item.category_id)
+                if s.proposal.channel == Channel.EXPLORATION
+                else None,
             }
             for s in page
         ],

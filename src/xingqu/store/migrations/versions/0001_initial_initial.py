@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-12-02 15:15:38.041985
+Create Date: 2026-12-02 15:32:03.383721
 """
 
 from collections.abc import Sequence
@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("p_refund_given_buy", sa.Double(), nullable=True),
         sa.Column("expected_watch_s", sa.Double(), nullable=True),
         sa.Column("value_fen", sa.Double(), nullable=True),
+        sa.Column("anchor_category_id", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_behaviour_events")),
         sa.UniqueConstraint(
             "source_event_id",
@@ -115,12 +116,14 @@ def upgrade() -> None:
 
     op.create_table(
         "exploration_arms",
+        sa.Column("anchor_category_id", sa.BigInteger(), nullable=False),
         sa.Column("category_id", sa.BigInteger(), nullable=False),
-        sa.Column("alpha", sa.Double(), nullable=False),
-        sa.Column("beta", sa.Double(), nullable=False),
+        sa.Column("reward", sa.Double(), nullable=False),
         sa.Column("shown", sa.Integer(), nullable=False),
         sa.Column("updated_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("category_id", name=op.f("pk_exploration_arms")),
+        sa.PrimaryKeyConstraint(
+            "anchor_category_id", "category_id", name=op.f("pk_exploration_arms")
+        ),
     )
     op.create_table(
         "governance_audit_log",
