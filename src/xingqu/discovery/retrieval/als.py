@@ -35,8 +35,9 @@ return that many items."""
 class ALSRecommender(Recommender):
     """Confidence-weighted implicit ALS (Hu, Koren & Volinsky 2008) via the `implicit` package.
 
-    Confidence is 1 + alpha × weight (interaction weights summed per user and item). Users not
-    seen in fit get the most popular items. `ann=False` serves every user exactly.
+    Confidence is 1 + alpha × weight (interaction weights summed per user and item; 1 per
+    user and item with `binary`). Users not seen in fit get the most popular items.
+    `ann=False` serves every user exactly.
     """
 
     _derived: ClassVar[tuple[str, ...]] = ("index_",)
@@ -54,6 +55,7 @@ class ALSRecommender(Recommender):
         ann_ef_construction: int = 200,
         ann_ef: int = 100,
         n_threads: int = 0,
+        binary: bool = False,
     ) -> None:
         self.factors = factors
         self.regularization = regularization
@@ -65,6 +67,7 @@ class ALSRecommender(Recommender):
         self.ann_ef_construction = ann_ef_construction
         self.ann_ef = ann_ef
         self.n_threads = n_threads
+        self.binary = binary
 
     def fit(self, data: Interactions) -> Self:
         from implicit.cpu.als import AlternatingLeastSquares
@@ -72,7 +75,7 @@ class ALSRecommender(Recommender):
 
         if self.factors < 1 or self.iterations < 0:
             raise ValueError("factors must be ≥ 1 and iterations ≥ 0")
-        matrix = data.to_csr()
+        matrix = data.to_csr(binary=self.binary)
         with threadpool_limits(1, "blas"):  # implicit's own threads do the work
             model = AlternatingLeastSquares(
                 factors=self.factors,

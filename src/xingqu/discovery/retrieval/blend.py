@@ -69,6 +69,7 @@ class BlendRecommender(Recommender):
         tune_period: float | None = None,
         optional: Sequence[str] = (),
         seed: int = 0,
+        verbose: bool = False,
     ) -> None:
         self.channels = channels
         self.weights = weights
@@ -84,6 +85,7 @@ class BlendRecommender(Recommender):
         self.tune_period = tune_period
         self.optional = optional
         self.seed = seed
+        self.verbose = verbose
 
     def _check_params(self) -> None:
         names = [name for name, _ in self.channels]
@@ -144,8 +146,12 @@ class BlendRecommender(Recommender):
 
     def _fit_channels(self, data: Interactions, names: list[str]) -> list[str]:
         """Fit the named channels; an optional one that refuses the data is left out."""
+        from tqdm.auto import tqdm
+
         fitted = []
-        for name in names:
+        steps = tqdm(names, desc="blend channels", unit="channel", disable=not self.verbose)
+        for name in steps:
+            steps.set_postfix_str(name)
             try:
                 self._channel(name).fit(data)
             except ValueError:

@@ -42,11 +42,13 @@ def interest_blend(
     sequence_model: bool = True,
     ease_max_items: int = 20_000,
     sasrec_epochs: int = 15,
+    verbose: bool = False,
     **params: Any,
 ) -> BlendRecommender:
     """Transitions + EASE + ALS (+ SASRec when PyTorch is installed and `sequence_model`),
-    weights tuned on each user's last interaction of the fit data. `params` go to the blend
-    (`tune_holdout="random"` for data whose order does not matter, for instance)."""
+    weights tuned on each user's last interaction of the fit data. `verbose` shows progress
+    bars (channels, SASRec epochs). `params` go to the blend (`tune_holdout="random"` for data
+    whose order does not matter, for instance)."""
     channels: list[tuple[str, Recommender]] = [
         ("transition", TransitionRecommender()),
         ("ease", EASERecommender(regularization=200.0, max_items=ease_max_items)),
@@ -58,10 +60,22 @@ def interest_blend(
         channels.append(
             (
                 "sasrec",
-                sasrec(epochs=sasrec_epochs, learning_rate=3e-3, dropout=0.3, warm_start=True),
+                sasrec(
+                    epochs=sasrec_epochs,
+                    learning_rate=3e-3,
+                    dropout=0.3,
+                    warm_start=True,
+                    verbose=verbose,
+                ),
             )
         )
-    settings: dict[str, Any] = {"channels": channels, "tune": True, "optional": ["ease"], **params}
+    settings: dict[str, Any] = {
+        "channels": channels,
+        "tune": True,
+        "optional": ["ease"],
+        "verbose": verbose,
+        **params,
+    }
     return BlendRecommender(**settings)
 
 
@@ -97,7 +111,10 @@ def browse_blend(*, period: float = 86_400.0, **params: Any) -> BlendRecommender
     seconds by default). `params` go to the blend."""
     channels: list[tuple[str, Recommender]] = [
         ("category", CategoryInterestRecommender()),
-        ("als", ALSRecommender(factors=128, regularization=0.1, alpha=1.0)),
+        (
+            "als",
+            ALSRecommender(factors=128, regularization=100.0, alpha=20.0, binary=True, ann=False),
+        ),
         ("transition", TransitionRecommender()),
         ("covisitation", CoVisitationRecommender()),
     ]
