@@ -15,11 +15,13 @@ from xingqu.catalog import services as catalog
 from xingqu.catalog.rules import SkuSpec
 from xingqu.content import services as content
 from xingqu.discovery import services
-from xingqu.discovery.feed import Feed, feed
+from xingqu.discovery.engine.serving import TRAFFIC_LIMIT_FACTOR
+from xingqu.discovery.feed import Feed, FeedEngine, feed
 from xingqu.discovery.models import BehaviourEvent, ServedFeatures
 from xingqu.discovery.ranking.features import FEATURES
 from xingqu.discovery.services import RecordBehaviour
-from xingqu.shared.access import Actor
+from xingqu.governance import cases
+from xingqu.shared.access import SYSTEM, Actor
 from xingqu.shared.errors import DomainError
 
 
@@ -207,3 +209,46 @@ def test_an_empty_catalogue_gives_an_empty_feed_and_bad_limits_change_nothing(
     result = feed(platform.uow(), viewer)
     assert result.items == []
     assert factories.snapshot(platform) == before
+
+
+def test_a_shop_under_a_traffic_limit_keeps_a_fifth_of_its_value(platform: Platform) -> None:
+    # given two items carrying equal products of two shops
+    p = platform
+    creator_a, _ = made.creator(p, "ca")
+    creator_b, _ = made.creator(p, "cb")
+    owner_a, shop_a = factories.merchant(p)
+    owner_b, shop_b = factories.merchant(p)
+    item_a = made.item(
+        p, creator_a, product_ids=[factories.product(p, owner_a, shop_a, price_fen=5_000).id]
+    ).id
+    item_b = made.item(
+        p, creator_b, product_ids=[factories.product(p, owner_b, shop_b, price_fen=5_000).id]
+    ).id
+    viewer = factories.consumer(p)
+
+    def values() -> dict[int, float]:
+        page = FeedEngine().serve(p.uow(), viewer, limit=5, log=False)
+        return {i.content_id: i.score for i in page.items}
+
+    before = values()
+    assert set(before) == {item_a, item_b}
+    # when an operator's decision limits shop A's traffic
+    case = cases.open_case(
+        p.uow(),
+        SYSTEM,
+        cases.OpenCase(
+            shop_id=shop_a,
+            kind="manual",
+            reason_code="ad.false_claim",
+            severity="medium",
+            summary="misleading claims",
+            evidence={},
+            product_ids=[],
+            dedupe_key="traffic-limit-test",
+        ),
+    )
+    cases.decide_case(p.uow(), factories.operator(p), case.id, confirm=True, note="limit")
+    # then the next page values A at a fifth of what it was, and B as before
+    after = values()
+    assert after[item_a] == pytest.approx(TRAFFIC_LIMIT_FACTOR * before[item_a])
+    assert after[item_b] == before[item_b]

@@ -24,6 +24,7 @@ from xingqu.discovery.rules import (
     parse_action,
     popularity_points,
     rank_strength,
+    service_quality,
     signal_weights,
     watch_completion,
 )
@@ -210,3 +211,11 @@ def test_interleave_spreads_queues_in_proportion() -> None:
 
 def test_freshness_halves_each_day() -> None:
     assert (freshness(0), freshness(86_400), freshness(-10)) == (1.0, 0.5, 1.0)
+
+
+def test_service_quality_averages_the_log_and_the_experience_score() -> None:
+    assert service_quality(0.8, None) == 0.8
+    assert service_quality(0.8, 100.0) == pytest.approx(0.9)
+    assert service_quality(0.8, 50.0) == pytest.approx(0.4)
+    assert service_quality(0.6, 75.0) == pytest.approx(0.55)
+    assert service_quality(1.0, 120.0) == 1.0  # clipped to the scale

@@ -18,6 +18,7 @@ from xingqu.content import queries as content
 from xingqu.discovery.models import BehaviourEvent, ServedFeatures
 from xingqu.discovery.ranking.features import FEATURE_SET
 from xingqu.discovery.rules import Action, Signal
+from xingqu.governance import queries as governance
 from xingqu.shared.clock import is_real_time
 from xingqu.store.uow import UnitOfWork
 
@@ -192,8 +193,22 @@ class DataPort:
         return {shop for shop in shop_ids if standing.is_new(shop)}
 
     def traffic_limited_shops(self, shop_ids: Collection[int]) -> set[int]:
-        """Those of `shop_ids` under a traffic-limit sanction (governance)."""
-        return set()
+        """Those of `shop_ids` under a traffic-limit sanction now (governance)."""
+        return governance.traffic_limited_shops(self.uow) & set(shop_ids)
+
+    def experience_scores(self, shop_ids: Collection[int]) -> dict[int, float]:
+        """shop id → its merchant experience score (50–100), for shops governance has scored."""
+        return {
+            shop: view.score
+            for shop, view in governance.merchant_scores(self.uow, shop_ids).items()
+            if view.computed_at is not None
+        }
+
+    def creator_reputations(self, creator_ids: Collection[int]) -> dict[int, float]:
+        """creator id → reputation (0–5; governance's default for a creator never scored)."""
+        return {
+            c: v.score for c, v in governance.creator_reputations(self.uow, creator_ids).items()
+        }
 
     def _standing(self):  # type: ignore[no-untyped-def]
         from xingqu.discovery.popularity import shop_standing_cache

@@ -436,6 +436,20 @@ def merchant_quality(orders: float, refunds: float, complaints: float) -> float:
     return float(min(1.0, max(0.0, raw)))
 
 
+EXPERIENCE_FLOOR = 50.0
+EXPERIENCE_TOP = 100.0
+
+
+def service_quality(log_quality: float, experience_score: float | None) -> float:
+    """The merchant-quality factor the feed values items with, 0..1: the mean of the shop's
+    quality in the behaviour log (`merchant_quality`) and its experience score rescaled from
+    50–100 to 0–1, or the log measure alone for a shop governance has not scored yet."""
+    if experience_score is None:
+        return log_quality
+    scaled = (experience_score - EXPERIENCE_FLOOR) / (EXPERIENCE_TOP - EXPERIENCE_FLOOR)
+    return 0.5 * log_quality + 0.5 * min(1.0, max(0.0, scaled))
+
+
 # --- the heads before any ranker is trained -----------------------------------------------------
 
 PRIOR_P_CLICK = 0.05

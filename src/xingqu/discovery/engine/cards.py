@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from xingqu.content.queries import ContentCard
@@ -135,3 +135,38 @@ class ContentCache:
         rows = [r for r in rows if r[2] >= since]
         rows.sort(key=lambda r: (r[2], r[0]), reverse=True)
         return rows[:limit]
+
+
+class TimedLookup:
+    """Values per key read through `fetch` and kept for `ttl_s` of the platform's time: scores
+    and reputations that governance recomputes daily. A key `fetch` does not answer is
+    remembered as absent for as long."""
+
+    def __init__(self, *, ttl_s: float = CARD_TTL_S, max_entries: int = MAX_ENTRIES) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._values: dict[int, tuple[float, float | None]] = {}
+
+    def get(
+        self, keys: Collection[int], at: datetime, fetch: Callable[[set[int]], dict[int, float]]
+    ) -> dict[int, float]:
+        now = at.timestamp()
+        out: dict[int, float] = {}
+        stale: set[int] = set()
+        with self._lock:
+            for key in keys:
+                entry = self._values.get(key)
+                if entry is None or not 0 <= now - entry[0] <= self.ttl_s:
+                    stale.add(key)
+                elif entry[1] is not None:
+                    out[key] = entry[1]
+        if stale:
+            read = fetch(stale)
+            with self._lock:
+                if len(self._values) + len(stale) > self.max_entries:
+                    self._values.clear()
+                for key in stale:
+                    self._values[key] = (now, read.get(key))
+            out.update(read)
+        return out

@@ -7,8 +7,9 @@ Per request:
    active shop, in stock); an item whose every mounted product is dropped is dropped;
 4. the ranker's four heads (`MultiTaskRanker`; before a version has a ranker,
    `features.prior_heads`) on the features (`features.feature_matrix`);
-5. the quality-GMV value of each candidate (`ranking.value.QualityGmvValue`), scaled down for
-   shops under a traffic-limit sanction;
+5. the quality-GMV value of each candidate (`ranking.value.QualityGmvValue`) with the shop's
+   service quality (`rules.service_quality`: its refund and complaint rates in the log and its
+   experience score from governance), scaled down for shops under a traffic-limit sanction;
 6. re-ranking (`ranking.rerank`): diversity, exploration slots, the new-merchant quota, per-page
    caps and a per-creator frequency cap over the last day;
 7. one short write transaction logs an impression per item with the model version, channel,
@@ -37,7 +38,7 @@ from sqlalchemy import insert
 from xingqu.catalog.queries import ProductCard
 from xingqu.content.queries import ContentCard
 from xingqu.discovery.engine.candidates import Proposal, retrieve
-from xingqu.discovery.engine.cards import ContentCache
+from xingqu.discovery.engine.cards import ContentCache, TimedLookup
 from xingqu.discovery.engine.exploration import ExplorationArms, read_arms
 from xingqu.discovery.engine.features import FeatureInputs, feature_matrix, prior_heads
 from xingqu.discovery.engine.model import EngineModel
@@ -51,7 +52,7 @@ from xingqu.discovery.ranking.features import CHANNELS, FEATURE_SET, KINDS
 from xingqu.discovery.ranking.ranker import Heads
 from xingqu.discovery.ranking.rerank import Candidate, Placed, RerankPolicy, rerank
 from xingqu.discovery.ranking.value import QualityGmvValue
-from xingqu.discovery.rules import Action, Channel
+from xingqu.discovery.rules import Action, Channel, service_quality
 from xingqu.shared.access import Actor
 from xingqu.shared.clock import is_real_time
 from xingqu.shared.errors import invalid
@@ -210,6 +211,8 @@ class FeedEngine:
         self.creator_cap = creator_cap
         self.seed = seed
         self.content = ContentCache()
+        self.experience = TimedLookup()  # governance's merchant experience scores
+        self.reputations = TimedLookup()  # and creator reputations
         self._arms: tuple[float, ExplorationArms] | None = None
 
     @property
@@ -268,10 +271,17 @@ class FeedEngine:
         if not rows:
             return []
         shops = {row.shop_id for row in rows if row.shop_id is not None}
-        quality = data.merchant_quality(shops)
+        experience = self.experience.get(shops, now, data.experience_scores)
+        quality = {
+            shop: service_quality(q, experience.get(shop))
+            for shop, q in data.merchant_quality(shops).items()
+        }
         new = data.new_merchants(shops)
         limited = data.traffic_limited_shops(shops)
-        matrix = feature_matrix(_inputs(model, profile, rows, quality, new, now))
+        ratings = self.reputations.get(
+            {row.card.creator_id for row in rows}, now, data.creator_reputations
+        )
+        matrix = feature_matrix(_inputs(model, profile, rows, quality, new, ratings, now))
         heads = (
             model.ranker.predict(matrix)
             if model is not None and model.ranker is not None
@@ -387,12 +397,12 @@ def _inputs(
     rows: list[_Row],
     quality: dict[int, float],
     new: set[int],
+    ratings: dict[int, float],
     now: datetime,
 ) -> FeatureInputs:
     n = len(rows)
     counts = np.zeros((5, n), dtype=np.float32)
     followers = np.zeros(n, dtype=np.float32)
-    rating = np.zeros(n, dtype=np.float32)
     user_price = 0.0
     if model is not None:
         index = model.item_index([row.card.content_id for row in rows])
@@ -402,7 +412,7 @@ def _inputs(
             (table.impressions, table.clicks, table.buys, table.refunds, table.engagements)
         ):
             counts[r, known] = column[index[known]]
-        followers, rating = model.creator_stats([row.card.creator_id for row in rows])
+        followers, _ = model.creator_stats([row.card.creator_id for row in rows])
         prices = model.product_prices(profile.ordered_products)
         if (prices > 0).any():
             user_price = float(prices[prices > 0].mean())
@@ -422,7 +432,7 @@ def _inputs(
         refunds=counts[3],
         engagements=counts[4],
         creator_followers=followers,
-        creator_rating=rating,
+        creator_rating=[ratings.get(row.card.creator_id, 0.0) for row in rows],
         merchant_quality=[
             quality.get(row.shop_id, 1.0) if row.shop_id is not None else 1.0 for row in rows
         ],
