@@ -21,6 +21,7 @@ from xingqu.bootstrap import Platform, build_platform
 from xingqu.cli.demo import DemoLogin, demo_settings, prepare_demo, progress_bars
 from xingqu.cli.discovery import models_app
 from xingqu.cli.discovery import train as train_command
+from xingqu.cli.evaluate import evaluate as evaluate_command
 from xingqu.cli.trade import ledger_app
 from xingqu.cli.trade import timers as run_timers_once
 from xingqu.config import Settings
@@ -55,6 +56,7 @@ def _add_governance() -> None:
 _add_governance()
 
 app.command("train")(train_command)
+app.command("evaluate")(evaluate_command)
 app.add_typer(models_app, name="models")
 app.add_typer(ledger_app, name="ledger")
 app.command("timers")(run_timers_once)
