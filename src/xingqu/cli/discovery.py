@@ -3,6 +3,8 @@ the worker and the demo run (learning the exploration bandit, training a new ver
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Annotated
@@ -19,6 +21,7 @@ from xingqu.discovery.engine.training import TrainingSettings, train_and_publish
 from xingqu.shared.progress import Step, no_progress, rich_steps
 
 console = Console()
+log = logging.getLogger(__name__)
 models_app = typer.Typer(help="The model registry: list, show and activate (roll back) versions.")
 
 
@@ -50,6 +53,50 @@ def retrain(platform: Platform, *, now: datetime, step: Step = no_progress) -> M
     )
     platform.feed_engine.slot.refresh()
     return manifest
+
+
+class DiscoveryJobs:
+    """The engine's periodic work in `xingqu worker`, on a thread: every `learn_interval_s` the
+    exploration bandit learns from answered exploration impressions; every `retrain_interval_s`
+    (0: never) a new version is trained and published (servers pick it up by themselves). A
+    failure is logged and retried on the next tick; both jobs are idempotent."""
+
+    def __init__(
+        self, platform: Platform, *, learn_interval_s: float = 60.0, retrain_interval_s: float
+    ) -> None:
+        self.platform = platform
+        self.learn_interval_s = learn_interval_s
+        self.retrain_interval_s = retrain_interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="discovery-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=600)
+
+    def _run(self) -> None:
+        last_training = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                learned = learn_exploration(self.platform)
+                if learned.impressions:
+                    console.print(
+                        f"exploration: learned {learned.impressions} impressions "
+                        f"({learned.arms} arms)"
+                    )
+                due = self.retrain_interval_s > 0 and (
+                    time.monotonic() - last_training >= self.retrain_interval_s
+                )
+                if due:
+                    last_training = time.monotonic()
+                    manifest = retrain(self.platform, now=self.platform.clock.now())
+                    console.print(f"published model version {manifest.version}")
+            except Exception:
+                log.exception("a discovery job failed; it runs again on the next tick")
+            self._stop.wait(self.learn_interval_s)
 
 
 def train(

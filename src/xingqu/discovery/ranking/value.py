@@ -7,7 +7,7 @@
 The first term is the expected GMV that stays sold (net of refunds) from one impression, scaled
 down for merchants who serve buyers badly: a merchant of quality 0 keeps only `floor` of it, one
 of quality 1 all of it. The second term is the content value of the expected watch time. Items
-without a product have price 0, so only the watch term counts. See docs/ranking.md for a worked
+without a product have price 0, so only the watch term counts. See docs/discovery.md for a worked
 example.
 """
 
