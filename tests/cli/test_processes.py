@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from tests.sim.tiny import tiny_settings
 from xingqu.bootstrap import build_platform
+from xingqu.discovery.engine.registry import ModelRegistry
 from xingqu.identity import services as identity
 from xingqu.shared.access import SYSTEM
 from xingqu.sim.truth import SimProgress
@@ -19,8 +20,8 @@ from xingqu.sim.truth import SimProgress
 pytestmark = pytest.mark.e2e
 
 
-def _start(data_dir: Path, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "XINGQU_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+def _start(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "XINGQU_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-c", "from xingqu.cli.main import app; app()", *args],
         env=env,
@@ -95,3 +96,20 @@ def test_a_simulation_killed_at_any_moment_runs_again(tiny_world: Path) -> None:
         ).scalar_one()
     p.close()
     assert (unpaid_but_moved, negative_stock, pending_events) == (0, 0, 0)
+
+
+def test_the_worker_retrains_the_feed_when_the_version_is_old(tiny_world: Path) -> None:
+    # given a world whose newest model version is older than the retraining interval
+    registry = ModelRegistry(tiny_world / "models")
+    before = registry.current()
+    assert before is not None
+    time.sleep(1.1)
+    worker = _start(tiny_world, "worker", env={"XINGQU_RETRAIN_INTERVAL_S": "1"})
+    # when the worker runs
+    _wait_for(lambda: registry.current() != before, timeout_s=120)
+    worker.send_signal(signal.SIGTERM)
+    output, _ = worker.communicate(timeout=120)
+    # then it published a newer version and made it current, and stopped cleanly
+    assert worker.returncode == 0, output
+    assert f"published model version {registry.current()}" in output
+    assert registry.current() > before  # type: ignore[operator]

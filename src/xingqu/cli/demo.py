@@ -17,10 +17,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import make_url
 
-from xingqu.bootstrap import Platform, build_platform
+from xingqu.bootstrap import build_platform
+from xingqu.cli.discovery import retrain
 from xingqu.config import Settings
 from xingqu.shared.clock import ManualClock
-from xingqu.shared.progress import Step, rich_steps
+from xingqu.shared.progress import rich_steps
 from xingqu.sim.builder import BUILD_SPAN, OPERATOR_USERNAME, build_world
 from xingqu.sim.report import SimulationReport
 from xingqu.sim.runner import database_held_open, simulate
@@ -188,15 +189,8 @@ def _simulate(
                 days=days,
                 now=now,
                 step=step,
-                after_day=lambda end: _train(platform, end, step),
+                # the feed learns from each day, as a platform retraining nightly would
+                after_day=lambda end: retrain(platform, now=end, step=step),
             )
     finally:
         platform.close()
-
-
-def _train(platform: Platform, end: datetime, step: Step) -> None:
-    """After each simulated day the engine learns from it: the next day is served by a model
-    version trained on everything so far, as a platform retraining nightly would be."""
-    from xingqu.cli.discovery import retrain
-
-    retrain(platform, now=end, step=step)

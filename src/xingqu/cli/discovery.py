@@ -57,9 +57,10 @@ def retrain(platform: Platform, *, now: datetime, step: Step = no_progress) -> M
 
 class DiscoveryJobs:
     """The engine's periodic work in `xingqu worker`, on a thread: every `learn_interval_s` the
-    exploration bandit learns from answered exploration impressions; every `retrain_interval_s`
-    (0: never) a new version is trained and published (servers pick it up by themselves). A
-    failure is logged and retried on the next tick; both jobs are idempotent."""
+    exploration bandit learns from answered exploration impressions, and once the current
+    version is older than `retrain_interval_s` (0: never; no version yet: at once) a new one is
+    trained and published (servers pick it up by themselves). A failure is logged and retried
+    on the next tick; both jobs are idempotent."""
 
     def __init__(
         self, platform: Platform, *, learn_interval_s: float = 60.0, retrain_interval_s: float
@@ -77,8 +78,18 @@ class DiscoveryJobs:
         self._stop.set()
         self._thread.join(timeout=600)
 
+    def retraining_due(self) -> bool:
+        """Whether the current version is older than the retraining interval (or missing)."""
+        if self.retrain_interval_s <= 0:
+            return False
+        registry = self.platform.feed_engine.slot.registry
+        current = registry.current() if registry is not None else None
+        if current is None:
+            return True
+        created = datetime.fromisoformat(registry.manifest(current).created_at)  # type: ignore[union-attr]
+        return (datetime.now(UTC) - created).total_seconds() >= self.retrain_interval_s
+
     def _run(self) -> None:
-        last_training = time.monotonic()
         while not self._stop.is_set():
             try:
                 learned = learn_exploration(self.platform)
@@ -87,11 +98,7 @@ class DiscoveryJobs:
                         f"exploration: learned {learned.impressions} impressions "
                         f"({learned.arms} arms)"
                     )
-                due = self.retrain_interval_s > 0 and (
-                    time.monotonic() - last_training >= self.retrain_interval_s
-                )
-                if due:
-                    last_training = time.monotonic()
+                if self.retraining_due():
                     manifest = retrain(self.platform, now=self.platform.clock.now())
                     console.print(f"published model version {manifest.version}")
             except Exception:

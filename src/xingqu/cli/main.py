@@ -19,7 +19,7 @@ from rich.table import Table
 
 from xingqu.bootstrap import Platform, build_platform
 from xingqu.cli.demo import DemoLogin, demo_settings, prepare_demo, progress_bars
-from xingqu.cli.discovery import models_app
+from xingqu.cli.discovery import models_app, retrain
 from xingqu.cli.discovery import train as train_command
 from xingqu.cli.evaluate import evaluate as evaluate_command
 from xingqu.cli.trade import ledger_app
@@ -116,7 +116,8 @@ def simulate(
     days: Annotated[int, typer.Option(min=1, help="days to simulate, ending now")] = 1,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the world's)")] = None,
 ) -> None:
-    """Simulate more days on the simulated world in XINGQU_DATA_DIR (safe to kill and re-run)."""
+    """Simulate more days on the simulated world in XINGQU_DATA_DIR (safe to kill and re-run);
+    the feed trains a new model version after each day."""
     settings = Settings()
     if not SimTruth.exists(settings.data_dir):
         _fail(
@@ -129,6 +130,7 @@ def simulate(
     platform = build_platform(settings, clock=clock)
     try:
         with database_held_open(platform.engine), progress_bars(console) as bars:
+            step = rich_steps(bars)
             report = run_simulation(
                 platform,
                 clock,
@@ -137,7 +139,8 @@ def simulate(
                 days=days,
                 now=now,
                 seed=seed,
-                step=rich_steps(bars),
+                step=step,
+                after_day=lambda end: retrain(platform, now=end, step=step),
             )
     finally:
         platform.close()
@@ -150,14 +153,26 @@ def worker(
         bool,
         typer.Option(help="also run the trade and after-sales timers (XINGQU_TIMER_INTERVAL_S)"),
     ] = True,
+    discovery: Annotated[
+        bool,
+        typer.Option(
+            help="also learn the exploration bandit and retrain the feed (XINGQU_RETRAIN_INTERVAL_S)"
+        ),
+    ] = True,
 ) -> None:
-    """Relay the event outbox to its reactions, and run the trade timers, until stopped (SIGTERM
-    or Ctrl-C)."""
+    """Relay the event outbox to its reactions, run the trade timers and the feed's learning,
+    until stopped (SIGTERM or Ctrl-C)."""
+    from xingqu.cli.discovery import DiscoveryJobs
     from xingqu.cli.trade import TimerLoop
 
     settings = Settings()
     platform = build_platform(settings)
     loop = TimerLoop(platform, settings.timer_interval_s) if timers else None
+    jobs = (
+        DiscoveryJobs(platform, retrain_interval_s=settings.retrain_interval_s)
+        if discovery
+        else None
+    )
     names = _Announcer(platform.relay.publisher)
     platform.relay.publisher = names
     stop = threading.Event()
@@ -171,6 +186,13 @@ def worker(
     if loop is not None:
         console.print(f"Running the trade timers every {settings.timer_interval_s:g} s.")
         loop.start()
+    if jobs is not None:
+        every = settings.retrain_interval_s
+        console.print(
+            "Learning the exploration bandit every minute; "
+            + (f"retraining the feed every {every:g} s." if every else "no retraining.")
+        )
+        jobs.start()
     try:
         while not stop.is_set():
             relayed = platform.drain_events()
@@ -180,6 +202,8 @@ def worker(
     finally:
         if loop is not None:
             loop.stop()
+        if jobs is not None:
+            jobs.stop()
         platform.close()
     console.print("Stopped.")
 

@@ -94,7 +94,7 @@ def simulate(
     now: datetime | None = None,
     seed: int | None = None,
     step: Step = no_progress,
-    after_day: Callable[[datetime], None] | None = None,
+    after_day: Callable[[datetime], object] | None = None,
 ) -> SimulationReport:
     """Simulate `days` more days of the marketplace in `truth`, ending at `now` (the real time by
     default). The people's decisions come from random streams named by `seed` (the world's seed
