@@ -424,8 +424,10 @@ def run_taobao() -> dict[str, Any]:
             "and the user's earlier rows that day",
             **evaluate_protocol(
                 views,
-                {"ranker (FEATURES)": FEATURES,
-                 "ranker (taobao columns)": (*TAOBAO_COLUMNS, *TODAY_COLUMNS)},  # fmt: skip
+                {
+                    "ranker (FEATURES)": FEATURES,
+                    "ranker (taobao columns)": (*TAOBAO_COLUMNS, *TODAY_COLUMNS),
+                },
             ),
         },
         "split": {
@@ -469,8 +471,11 @@ def run_ali_ccp() -> dict[str, Any]:
     buy = np.asarray(y_test.buy)
     return {
         "note": "schema fixture (SOURCE.md): 100 train / 50 test rows; not an evaluation",
-        "train": {"rows": len(X_train), "clicks": int(np.sum(y_train.click)),
-                  "buys": int(np.sum(y_train.buy))},  # fmt: skip
+        "train": {
+            "rows": len(X_train),
+            "clicks": int(np.sum(y_train.click)),
+            "buys": int(np.sum(y_train.buy)),
+        },
         "test": {"rows": len(X_test), "clicks": int(click.sum()), "buys": int(buy.sum())},
         "fallbacks": ranker.fallbacks_,
         "test_click_auc_on_2_positives": auc(click, heads.p_click),
@@ -510,7 +515,9 @@ def print_table(taobao: dict[str, Any] | None, ccp: dict[str, Any] | None) -> No
         print(f"Ali-CCP sample: {ccp['note']}")
         print(f"  train {ccp['train']}, test {ccp['test']}")
         print(f"  fallbacks: {ccp['fallbacks']}")
-        print(f"  test click AUC on 2 positives (noise): {_fmt(ccp['test_click_auc_on_2_positives'])}")
+        print(
+            f"  test click AUC on 2 positives (noise): {_fmt(ccp['test_click_auc_on_2_positives'])}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -529,7 +536,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = runners[name]()
     print_table(results.get("taobao"), results.get("ali-ccp"))
     report = {
-        "command": "python " + " ".join([sys.argv[0], *(argv if argv is not None else sys.argv[1:])]),
+        "command": "python "
+        + " ".join([sys.argv[0], *(argv if argv is not None else sys.argv[1:])]),
         "python": platform.python_version(),
         "lightgbm": lightgbm.__version__,
         "machine": platform.machine(),

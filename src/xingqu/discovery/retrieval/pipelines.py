@@ -79,6 +79,13 @@ def interest_blend(
     return BlendRecommender(**settings)
 
 
+def sequence_blend_without_sasrec(**params: Any) -> BlendRecommender:
+    """`interest_blend` without its sequence model: transitions, EASE and ALS (minutes to train
+    on Amazon-sized data on two cores, where SASRec takes most of an hour)."""
+    settings: dict[str, Any] = {"sequence_model": False, **params}
+    return interest_blend(**settings)
+
+
 def taste_blend(**params: Any) -> BlendRecommender:
     """For random splits of taste data (MovieLens'): EASE with session chunks in its Gram
     matrix, ALS (many factors, strongly regularised), co-visitation within a window of the user's
@@ -139,6 +146,7 @@ ESTIMATORS: dict[str, Callable[..., Recommender]] = {
     "exploration": CategoryExplorationChannel,
     "category": CategoryInterestRecommender,
     "blend": interest_blend,
+    "blend-no-sasrec": sequence_blend_without_sasrec,
     "blend-taste": taste_blend,
     "blend-browse": browse_blend,
 }
