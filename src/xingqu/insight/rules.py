@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 GOOD_REVIEW_STARS = 4
 BAD_REVIEW_STARS = 2
@@ -109,3 +109,15 @@ def daily_quality_figures(
 
 def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
+
+
+def every_day(figures: Sequence[QualityFigures], first: date, last: date) -> list[QualityFigures]:
+    """`figures` (one per day with activity) with the quiet days between `first` and `last`
+    filled in as empty periods, so a chart's x axis is time, not activity."""
+    by_day = {f.day: f for f in figures if f.day is not None}
+    out: list[QualityFigures] = []
+    day = first
+    while day <= last:
+        out.append(by_day.get(day) or quality_figures([], [], day=day))
+        day += timedelta(days=1)
+    return out

@@ -7,9 +7,29 @@ from fastapi import FastAPI
 
 def install_web(app: FastAPI) -> None:
     """Mount every page router and the pages' error handling on `app`."""
-    from xingqu.web import account, pages
+    from xingqu.web import (
+        account,
+        consumer,
+        creator,
+        merchant,
+        merchant_service,
+        operator,
+        pages,
+        shopping,
+        tickets,
+    )
     from xingqu.web.errors import install_web_error_pages
 
     install_web_error_pages(app)
-    for module in (account, pages):
+    for module in (
+        account,
+        pages,
+        consumer,
+        shopping,
+        tickets,
+        creator,
+        merchant,
+        merchant_service,
+        operator,
+    ):
         app.include_router(module.router)

@@ -9,13 +9,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from xingqu.api.deps import PlatformDep
-from xingqu.bootstrap import Platform
-from xingqu.catalog import queries as catalog
-from xingqu.discovery.feed import FeedItem, feed
+from xingqu.discovery.feed import feed
 from xingqu.identity import services as identity
 from xingqu.insight.queries import marketplace_figures
 from xingqu.sim.truth import SimTruth, UserTruth
-from xingqu.sim.vocabulary import vocabulary
+from xingqu.web.cards import card
+from xingqu.web.labels import CategoryLabel, category_labels
 from xingqu.web.rendering import render
 from xingqu.web.session import MaybeActor
 
@@ -28,13 +27,6 @@ FEED_LIMIT = 20
 
 
 @dataclass(frozen=True, slots=True)
-class CategoryLabel:
-    en: str
-    zh: str
-    colour: str
-
-
-@dataclass(frozen=True, slots=True)
 class DemoUser:
     user_id: int
     display_name: str
@@ -44,31 +36,17 @@ class DemoUser:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoAccount:
+    role: str
+    user_id: int
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
 class Interest:
     label: CategoryLabel
     weight: float
     latent: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ProductChip:
-    title_en: str
-    title_zh: str
-    price_fen: int
-
-
-@dataclass(frozen=True, slots=True)
-class Card:
-    content_id: int
-    kind: str
-    title_en: str
-    title_zh: str
-    caption: str
-    creator_name: str
-    duration: str
-    category: CategoryLabel
-    channel: str
-    products: list[ProductChip]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -76,6 +54,7 @@ def landing(request: Request, platform: PlatformDep, actor: MaybeActor) -> Respo
     """What Xingqu is, live figures and (in demo mode) the demo consumers."""
     truth = _truth(platform.settings.data_dir) if platform.settings.demo_mode else None
     demo_users = _demo_users(truth) if truth is not None else []
+    accounts = _demo_accounts(truth) if truth is not None else []
     return render(
         request,
         "landing.html",
@@ -83,6 +62,7 @@ def landing(request: Request, platform: PlatformDep, actor: MaybeActor) -> Respo
         figures=marketplace_figures(platform.uow(readonly=True)),
         demo_mode=platform.settings.demo_mode,
         demo_users=demo_users,
+        demo_accounts=accounts,
     )
 
 
@@ -93,7 +73,7 @@ def demo_feed(user_id: int, request: Request, platform: PlatformDep, actor: Mayb
         raise HTTPException(status_code=404, detail="the demo feed exists only in demo mode")
     user = identity.get_user(platform.uow(readonly=True), user_id)
     page = feed(platform.uow(), user.actor(), limit=FEED_LIMIT, engine=platform.feed_engine)
-    labels = _category_labels(platform)
+    labels = category_labels(platform)
     truth = _truth(platform.settings.data_dir)
     known = next((u for u in truth.users if u.user_id == user_id), None) if truth else None
     return render(
@@ -102,7 +82,7 @@ def demo_feed(user_id: int, request: Request, platform: PlatformDep, actor: Mayb
         actor=actor,
         user=user,
         request_id=page.request_id,
-        cards=[_card(item, labels) for item in page.items],
+        cards=[card(item, labels) for item in page.items],
         interests=_interests(known, truth) if known is not None and truth is not None else [],
     )
 
@@ -113,41 +93,6 @@ def static_file(name: str) -> FileResponse:
     if "/" in name or name.startswith(".") or not path.is_file():
         raise HTTPException(status_code=404, detail=f"no static file {name!r}")
     return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
-
-
-# --- rendering -----------------------------------------------------------------------------------
-
-
-def _duration(kind: str, seconds: int) -> str:
-    if kind == "post" or seconds <= 0:
-        return ""
-    if seconds >= 3600:
-        hours, rest = divmod(seconds, 3600)
-        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def _card(item: FeedItem, labels: dict[int, CategoryLabel]) -> Card:
-    return Card(
-        content_id=item.content_id,
-        kind=item.kind,
-        title_en=item.title_en,
-        title_zh=item.title_zh,
-        caption=item.caption,
-        creator_name=item.creator_name,
-        duration=_duration(item.kind, item.duration_s),
-        category=labels.get(item.category_id, CategoryLabel("", "", "#546e7a")),
-        channel=str(item.channel),
-        products=[ProductChip(p.title_en, p.title_zh, p.min_price_fen) for p in item.products],
-    )
-
-
-def _category_labels(platform: Platform) -> dict[int, CategoryLabel]:
-    vocab = vocabulary()
-    return {
-        c.id: CategoryLabel(c.name_en, c.name_zh, vocab.colour_of(c.code))
-        for c in catalog.category_tree(platform.uow(readonly=True))
-    }
 
 
 # --- the simulator's ground truth (demo mode) ------------------------------------------------------
@@ -188,6 +133,19 @@ def _demo_users(truth: SimTruth) -> list[DemoUser]:
             )
         )
     return out
+
+
+def _demo_accounts(truth: SimTruth) -> list[DemoAccount]:
+    """The demo's four role accounts (operator, merchant, creator, consumer) to sign in as."""
+    names = {u.user_id: u.username for u in truth.users}
+    names.update({m.user_id: m.username for m in truth.merchants})
+    names.update({c.user_id: c.username for c in truth.creators})
+    order = ("consumer", "creator", "merchant", "operator")
+    return [
+        DemoAccount(role, truth.demo_accounts[role], names.get(truth.demo_accounts[role], role))
+        for role in order
+        if role in truth.demo_accounts
+    ]
 
 
 def _interests(user: UserTruth, truth: SimTruth) -> list[Interest]:

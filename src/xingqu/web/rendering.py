@@ -11,7 +11,9 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
 from xingqu.shared.access import Actor, Role
+from xingqu.web.forms import new_key
 from xingqu.web.i18n import COOKIE, COOKIE_MAX_AGE_S, LANGUAGES, choose_language, pick, translator
+from xingqu.web.labels import percent, when
 from xingqu.web.session import CSRF_FIELD, csrf_token, remember_anonymous_csrf
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -29,6 +31,17 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def yuan_of(fen: float) -> str:
+    """`yuan` of a figure that may be fractional (a chart's axis)."""
+    return yuan(round(fen))
+
+
+def _done(request: Request) -> str | None:
+    """The text key of what the last form did (`?done=…`, set by the redirect after a post)."""
+    done = request.query_params.get("done", "")
+    return f"done_{done}" if done.isidentifier() and len(done) <= 40 else None
 
 
 def navigation(actor: Actor | None) -> list[tuple[str, str]]:
@@ -61,6 +74,10 @@ def render(
             "pick": lambda en, zh: pick(lang, en, zh),
             "switch_url": switch_url,
             "yuan": yuan,
+            "when": when,
+            "percent": percent,
+            "new_key": new_key,
+            "done": _done(request),
             "actor": actor,
             "nav": navigation(actor),
             "csrf_field": CSRF_FIELD,
