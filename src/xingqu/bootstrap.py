@@ -15,7 +15,7 @@ from xingqu.discovery.feed import FeedEngine
 from xingqu.shared.clock import Clock, SystemClock
 from xingqu.store import migrate
 from xingqu.store.bus import Handler, OutboxRelay, make_publisher
-from xingqu.store.engine import make_engine
+from xingqu.store.engine import make_engine, refresh_statistics
 from xingqu.store.uow import UnitOfWork, UnitOfWorkFactory
 from xingqu.trade.payments import FakePaymentProvider, PaymentProvider
 
@@ -55,6 +55,10 @@ class Platform:
 
     def uow(self, *, readonly: bool = False) -> UnitOfWork:
         return self.uows(readonly=readonly)
+
+    def refresh_statistics(self) -> None:
+        """Refresh the database's query-planner statistics (`store.engine.refresh_statistics`)."""
+        refresh_statistics(self.engine)
 
     def drain_events(self) -> int:
         return self.relay.drain()

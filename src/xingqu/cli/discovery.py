@@ -40,8 +40,10 @@ def learn_exploration(platform: Platform) -> Learned:
 
 
 def retrain(platform: Platform, *, now: datetime, step: Step = no_progress) -> Manifest:
-    """Learn the bandit, train and publish a new version, and serve it from this process."""
+    """Learn the bandit, refresh the planner's statistics, train and publish a new version,
+    and serve it from this process."""
     learn_exploration(platform)
+    platform.refresh_statistics()
     registry = platform.feed_engine.slot.registry
     assert registry is not None
     manifest = train_and_publish(
@@ -122,6 +124,7 @@ def train(
     began = time.perf_counter()
     try:
         learned = learn_exploration(platform)
+        platform.refresh_statistics()
         registry = ModelRegistry(settings.resolved_models_dir)
         training = TrainingSettings(
             window_days=window_days,

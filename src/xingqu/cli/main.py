@@ -301,6 +301,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from xingqu.api.app import create_app
 
     platform: Platform = build_platform(settings)
+    platform.refresh_statistics()
     mode = "on" if settings.demo_mode else "off"
     console.print(
         f"Serving http://{host}:{port}/ (API docs at /docs, demo mode {mode}); Ctrl-C stops."

@@ -58,3 +58,18 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+ANALYSIS_LIMIT = 1_000
+"""Rows SQLite's ANALYZE samples per index: approximate statistics in milliseconds."""
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Refresh the query planner's statistics. Without them SQLite may answer "these 120 ids,
+    if published" by scanning every published row through the (status, published_at) index
+    instead of looking the ids up (measured: 1.1 ms → 0.07 ms per feed query on 10,000 items).
+    Servers run it when they start; the worker and training run it again as the data grows."""
+    with engine.begin() as conn:
+        if is_sqlite(engine):
+            conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+        conn.exec_driver_sql("ANALYZE")

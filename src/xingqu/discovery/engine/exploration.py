@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -53,18 +54,35 @@ class ExplorationArms:
 
     evidence: dict[tuple[int, int], tuple[float, int]]
 
-    @property
+    @cached_property
     def base(self) -> float:
-        """The mean reward over every exploration so far (`BASE_REWARD` before any)."""
+        """The mean reward over every exploration so far (`BASE_REWARD` before 50 of them)."""
         shown = sum(n for _, n in self.evidence.values())
         if shown < 50:
             return BASE_REWARD
         return sum(r for r, _ in self.evidence.values()) / shown
 
     def posterior(self, anchor: int, category: int, npmi: float = 0.0) -> tuple[float, float]:
+        alpha, beta = self.posteriors([anchor], [category], {(anchor, category): npmi})
+        return float(alpha[0, 0]), float(beta[0, 0])
+
+    def posteriors(
+        self,
+        anchors: Sequence[int],
+        categories: Sequence[int],
+        coaffinity: Mapping[tuple[int, int], float],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(alpha, beta), anchors × categories (module docstring)."""
+        npmi = np.zeros((len(anchors), len(categories)))
+        reward = np.zeros_like(npmi)
+        shown = np.zeros_like(npmi)
+        for i, anchor in enumerate(anchors):
+            for j, category in enumerate(categories):
+                key = (anchor, category)
+                npmi[i, j] = coaffinity.get(key, 0.0)
+                reward[i, j], shown[i, j] = self.evidence.get(key, (0.0, 0))
         base = self.base
-        mean = base + (1.0 - base) * COAFFINITY_LIFT * min(1.0, max(0.0, npmi))
-        reward, shown = self.evidence.get((anchor, category), (0.0, 0))
+        mean = base + (1.0 - base) * COAFFINITY_LIFT * np.clip(npmi, 0.0, 1.0)
         return PRIOR_STRENGTH * mean + reward, PRIOR_STRENGTH * (1.0 - mean) + shown - reward
 
 
@@ -82,13 +100,7 @@ def choose_categories(
     if not candidates or n <= 0:
         return []
     anchors = list(anchors) or [(NO_ANCHOR, 1.0)]
-    alpha = np.empty((len(anchors), len(candidates)))
-    beta = np.empty_like(alpha)
-    for i, (anchor, _) in enumerate(anchors):
-        for j, category in enumerate(candidates):
-            alpha[i, j], beta[i, j] = arms.posterior(
-                anchor, category, coaffinity.get((anchor, category), 0.0)
-            )
+    alpha, beta = arms.posteriors([a for a, _ in anchors], candidates, coaffinity)
     shares = np.array([share for _, share in anchors])[:, None]
     draws = rng.beta(alpha, beta) * shares
     score = draws.sum(axis=0)
