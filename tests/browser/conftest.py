@@ -1,11 +1,13 @@
-"""Browser tests: a real `xingqu serve` process on a copy of the tiny demo world, driven by
-Playwright in Debian's Chromium (never a downloaded browser). Outside CI they skip when
-Chromium or Playwright is absent, saying so; under CI=true that is a failure.
+"""Browser tests: a real `xingqu serve` process on a small simulated world (three days of
+marketplace life, built once per session), driven by Playwright in Debian's Chromium (never a
+downloaded browser). Outside CI they skip when Chromium or Playwright is absent, saying so; under
+CI=true that is a failure.
 
-Every test saves screenshots under `var/screenshots/<test>/` (see `shot`)."""
+Every test saves screenshots under `tests/artifacts/screenshots/<test>/` (see `shot`)."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -14,15 +16,19 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from rich.console import Console
 
 from tests.conftest import service_unavailable
-from tests.sim.tiny import copy_world, tiny_template
-
-__all__ = ["tiny_template"]
+from tests.sim.tiny import copy_world, tiny_settings
+from xingqu.bootstrap import Platform, build_platform
+from xingqu.cli.demo import prepare_demo
+from xingqu.sim.world import WorldSize
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +39,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-SCREENSHOTS = Path(__file__).parents[2] / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).parents[1] / "artifacts" / "screenshots"
+BROWSER_WORLD = WorldSize(users=200, merchants=8, products=120, creators=12, content=240)
+BROWSER_DAYS = 3
 
 
 def chromium_path() -> str:
@@ -58,11 +66,27 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
+def browser_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small world with three simulated days ending now (orders, refunds, reviews, plans), so
+    every console has something to show; built once per session (about 20 s)."""
+    data_dir = tmp_path_factory.mktemp("browser-world") / "data"
+    prepare_demo(
+        tiny_settings(data_dir),
+        BROWSER_WORLD,
+        days=BROWSER_DAYS,
+        seed=11,
+        rebuild=True,
+        console=Console(file=io.StringIO()),
+    )
+    return data_dir
+
+
+@pytest.fixture(scope="session")
 def live_server(
-    tiny_template: Path, tmp_path_factory: pytest.TempPathFactory
+    browser_world: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """`xingqu serve` (demo mode) running on a private copy of the tiny world."""
-    data_dir = copy_world(tiny_template, tmp_path_factory.mktemp("browser") / "world")
+    """`xingqu serve` (demo mode) running on a private copy of the browser world."""
+    data_dir = copy_world(browser_world, tmp_path_factory.mktemp("browser") / "world")
     port = _free_port()
     env = {
         **os.environ,
@@ -136,7 +160,8 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
 
 @pytest.fixture
 def shot(page: object, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """`shot("name")` saves a full-page screenshot of the page under var/screenshots/<test>/."""
+    """`shot("name")` saves a full-page screenshot of the page under
+    tests/artifacts/screenshots/<test>/."""
     folder = SCREENSHOTS / request.node.name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -149,3 +174,28 @@ def shot(page: object, request: pytest.FixtureRequest):  # type: ignore[no-untyp
         return path
 
     return take
+
+
+DEMO_BUTTONS = {
+    "consumer": "Consumer",
+    "creator": "Creator",
+    "merchant": "Merchant",
+    "operator": "Operator",
+}
+
+
+def sign_in_as(page: Any, server: LiveServer, role: str) -> None:
+    """Sign in with the landing page's demo button of `role` (demo mode), in English."""
+    page.goto(server.url + "/?lang=en")
+    page.get_by_role("button", name=DEMO_BUTTONS[role], exact=True).click()
+    page.wait_for_load_state()
+
+
+@contextmanager
+def server_platform(server: LiveServer) -> Iterator[Platform]:
+    """The live server's database, opened from the test to set things up or check them."""
+    platform = build_platform(tiny_settings(server.data_dir), migrate_schema=False)
+    try:
+        yield platform
+    finally:
+        platform.close()

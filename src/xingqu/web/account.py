@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from xingqu.api.deps import PlatformDep
 from xingqu.identity import services as identity
 from xingqu.shared.errors import DomainError, ErrorKind
-from xingqu.web.rendering import navigation, render
+from xingqu.web.rendering import home_of, render
 from xingqu.web.session import MaybeActor, VerifiedForm, safe_next, sign_in, sign_out
 
 router = APIRouter(include_in_schema=False)
@@ -69,7 +69,7 @@ def demo_login(
     ttl = timedelta(hours=platform.settings.token_ttl_hours)
     issued = identity.issue_session_for(platform.uow(), user_id, ttl=ttl)
     actor = identity.authenticate(platform.uow(readonly=True), issued.token)
-    home = navigation(actor)[0][0] if navigation(actor) else "/"
+    home = home_of(actor)
     return _signed_in(request, platform, issued.token, safe_next(form.get("next") or home))
 
 

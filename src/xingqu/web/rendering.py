@@ -51,6 +51,13 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
     return [(href, key) for role, href, key in CONSOLES if actor.has(role) or actor.is_operator]
 
 
+def home_of(actor: Actor) -> str:
+    """The console an actor starts in: that of their most specific role (operator, merchant,
+    creator, else the feed)."""
+    own = [href for role, href, _ in CONSOLES if actor.has(role)]
+    return own[-1] if own else "/"
+
+
 def render(
     request: Request,
     template: str,

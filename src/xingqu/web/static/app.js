@@ -18,7 +18,7 @@
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {  /* (form.action is its field named "action") */
       method: "POST",
       body: new FormData(form),
       headers: { "X-Requested-With": "xingqu" },
