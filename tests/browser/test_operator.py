@@ -144,7 +144,7 @@ def test_the_dashboard_draws_its_charts_from_the_simulated_days(
     for key in ("chart_gmv", "chart_net_gmv", "chart_quality_gmv", "chart_new_customer_share"):
         svg = page.locator(f'svg[data-chart="{key}"]')
         expect(svg).to_have_attribute("data-nonzero", "true")
-        expect(svg.locator("polyline")).to_have_count(1)
+        expect(svg.locator("path.line")).to_have_count(1)
     box = page.locator('svg[data-chart="chart_gmv"]').bounding_box()
     assert box is not None and box["width"] > 200 and box["height"] > 80
     gmv = page.locator("#totals div", has_text="GMV").first.locator("dd")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 WIDTH = 320
 HEIGHT = 150
 PAD_LEFT = 44
-PAD_RIGHT = 8
+PAD_RIGHT = 16
 PAD_TOP = 10
 PAD_BOTTOM = 22
 
@@ -27,8 +27,8 @@ class Point:
 class LineChart:
     key: str  # the text key of its title; also its id
     points: list[Point]
-    line: str  # "x,y x,y …" for <polyline>
-    area: str  # a closed path under the line
+    line: str  # the path of the line ("M x,y L x,y …", a new M after each gap)
+    area: str  # closed paths under the line
     y_ticks: list[tuple[float, str]]
     x_ticks: list[tuple[float, str]]
     latest: str  # the last value as text
@@ -58,40 +58,49 @@ def nice_ceiling(value: float) -> float:
 def line_chart(
     key: str,
     labels: Sequence[str],
-    values: Sequence[float],
+    values: Sequence[float | None],
     fmt: Callable[[float], str],
     *,
     ceiling: float | None = None,
 ) -> LineChart:
-    """A line over `values` (one per label, in order), its y axis from 0 to a round ceiling."""
+    """A line over `values` (one per label, in order; None: no data that day, a gap in the
+    line), its y axis from 0 to a round ceiling."""
     if len(labels) != len(values):
         raise ValueError("one label per value")
-    top = ceiling if ceiling is not None else nice_ceiling(max(values, default=0.0))
+    known = [v for v in values if v is not None]
+    top = ceiling if ceiling is not None else nice_ceiling(max(known, default=0.0))
     inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
     inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    base = HEIGHT - PAD_BOTTOM
     n = len(values)
     step = inner_w / (n - 1) if n > 1 else 0.0
+
+    def x_of(i: int) -> float:
+        return round(PAD_LEFT + (i * step if n > 1 else inner_w / 2), 1)
+
     points = [
-        Point(
-            x=round(PAD_LEFT + (i * step if n > 1 else inner_w / 2), 1),
-            y=round(PAD_TOP + inner_h * (1 - min(v, top) / top), 1),
-            label=labels[i],
-            value=fmt(v),
-        )
+        Point(x_of(i), round(PAD_TOP + inner_h * (1 - min(v, top) / top), 1), labels[i], fmt(v))
         for i, v in enumerate(values)
+        if v is not None
     ]
-    line = " ".join(f"{p.x},{p.y}" for p in points)
-    base = HEIGHT - PAD_BOTTOM
-    area = (
-        f"M{points[0].x},{base} "
-        + " ".join(f"L{p.x},{p.y}" for p in points)
-        + f" L{points[-1].x},{base} Z"
-        if points
-        else ""
+    runs: list[list[Point]] = []
+    previous = -2
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        point = next(p for p in points if p.x == x_of(i))
+        if i != previous + 1 or not runs:
+            runs.append([])
+        runs[-1].append(point)
+        previous = i
+    line = " ".join("M" + " L".join(f"{p.x},{p.y}" for p in run) for run in runs)
+    area = " ".join(
+        f"M{run[0].x},{base} " + " ".join(f"L{p.x},{p.y}" for p in run) + f" L{run[-1].x},{base} Z"
+        for run in runs
     )
     y_ticks = [(round(PAD_TOP + inner_h * (1 - f), 1), fmt(top * f)) for f in (0.0, 0.5, 1.0)]
     marks = sorted({0, n // 2, n - 1}) if n else []
-    x_ticks = [(points[i].x, labels[i]) for i in marks]
+    x_ticks = [(x_of(i), labels[i]) for i in marks]
     return LineChart(
         key=key,
         points=points,
@@ -99,9 +108,9 @@ def line_chart(
         area=area,
         y_ticks=y_ticks,
         x_ticks=x_ticks,
-        latest=fmt(values[-1]) if values else fmt(0.0),
-        peak=fmt(max(values, default=0.0)),
-        nonzero=any(v > 0 for v in values),
+        latest=fmt(known[-1]) if known else "—",
+        peak=fmt(max(known, default=0.0)),
+        nonzero=any(v > 0 for v in known),
     )
 
 

@@ -79,12 +79,23 @@ def overview(
     labels = [d.day.isoformat()[5:] for d in dash.days if d.day is not None]
     charts = [
         line_chart("chart_net_gmv", labels, [d.net_gmv_fen for d in dash.days], yuan_of),
-        line_chart("chart_refund_rate", labels, [d.refund_rate for d in dash.days], percent),
         line_chart(
-            "chart_good_review_rate", labels, [d.good_review_rate for d in dash.days], percent
+            "chart_refund_rate",
+            labels,
+            [d.refund_rate if d.orders else None for d in dash.days],
+            percent,
         ),
         line_chart(
-            "chart_new_customer_share", labels, [d.new_customer_share for d in dash.days], percent
+            "chart_good_review_rate",
+            labels,
+            [d.good_review_rate if d.reviews else None for d in dash.days],
+            percent,
+        ),
+        line_chart(
+            "chart_new_customer_share",
+            labels,
+            [d.new_customer_share if d.orders else None for d in dash.days],
+            percent,
         ),
     ]
     notices = governance_queries.list_notices(platform.uow(readonly=True), actor, PageRequest(5))

@@ -66,16 +66,36 @@ def dashboard(
 ) -> Response:
     dash = platform_dashboard(platform.uow(readonly=True), actor, days=window_days(days))
     labels = [d.day.isoformat()[5:] for d in dash.days if d.day is not None]
-    series: list[tuple[str, list[float], Any]] = [
+    series: list[tuple[str, list[float | None], Any]] = [
         ("chart_gmv", [d.gmv_fen for d in dash.days], yuan_of),
         ("chart_net_gmv", [d.net_gmv_fen for d in dash.days], yuan_of),
         ("chart_quality_gmv", [d.quality_gmv_fen for d in dash.days], yuan_of),
-        ("chart_refund_rate", [d.refund_rate for d in dash.days], percent),
-        ("chart_complaint_rate", [d.complaint_rate for d in dash.days], percent),
-        ("chart_good_review_rate", [d.good_review_rate for d in dash.days], percent),
-        ("chart_repurchase_rate", [d.repurchase_rate for d in dash.days], percent),
-        ("chart_new_customer_share", [d.new_customer_share for d in dash.days], percent),
-        ("chart_discovery_rate", [d.discovery_rate for d in dash.days], percent),
+        ("chart_refund_rate", [d.refund_rate if d.orders else None for d in dash.days], percent),
+        (
+            "chart_complaint_rate",
+            [d.complaint_rate if d.orders else None for d in dash.days],
+            percent,
+        ),
+        (
+            "chart_good_review_rate",
+            [d.good_review_rate if d.reviews else None for d in dash.days],
+            percent,
+        ),
+        (
+            "chart_repurchase_rate",
+            [d.repurchase_rate if d.orders else None for d in dash.days],
+            percent,
+        ),
+        (
+            "chart_new_customer_share",
+            [d.new_customer_share if d.orders else None for d in dash.days],
+            percent,
+        ),
+        (
+            "chart_discovery_rate",
+            [d.discovery_rate if d.orders else None for d in dash.days],
+            percent,
+        ),
         ("chart_rural_gmv", [d.rural_gmv_fen for d in dash.days], yuan_of),
     ]
     charts: list[LineChart] = [line_chart(key, labels, values, fmt) for key, values, fmt in series]
