@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from sqlalchemy import text
 
 from tests.conftest import service_unavailable
 from tests.sim.tiny import copy_world, tiny_settings
@@ -199,3 +200,9 @@ def server_platform(server: LiveServer) -> Iterator[Platform]:
         yield platform
     finally:
         platform.close()
+
+
+def scalar(server: LiveServer, sql: str, **params: object) -> Any:
+    """One value read from the live server's database."""
+    with server_platform(server) as platform, platform.engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar_one()

@@ -8,9 +8,10 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import text
 
-from tests.browser.conftest import LiveServer, server_platform, sign_in_as
+from tests.browser.conftest import LiveServer, scalar, sign_in_as
+
+LIKES = "SELECT count(*) FROM behaviour_events WHERE action = 'like' AND content_id = :c"
 
 
 @pytest.mark.phone
@@ -60,21 +61,20 @@ def test_a_consumer_scrolls_the_feed_buys_a_mounted_product_and_gets_a_refund(
     expect(page.get_by_role("status")).to_have_text("Request sent.")
     expect(page.locator("h1 .status")).to_have_text("Refunded")
     shot("refunded")
-    with server_platform(live_server) as platform, platform.engine.connect() as conn:
-        paid, refunded = conn.execute(
-            text("SELECT amount_fen, refunded_fen FROM payments WHERE order_id = :o"),
-            {"o": order_id},
-        ).one()
-        line_content = conn.execute(
-            text("SELECT content_id FROM order_lines WHERE order_id = :o"), {"o": order_id}
-        ).scalar_one()
-        clicks = conn.execute(
-            text(
-                "SELECT count(*) FROM behaviour_events WHERE action = 'product_click' "
-                "AND content_id = :c AND user_id = (SELECT buyer_id FROM orders WHERE id = :o)"
-            ),
-            {"c": content_id, "o": order_id},
-        ).scalar_one()
+    paid = scalar(live_server, "SELECT amount_fen FROM payments WHERE order_id = :o", o=order_id)
+    refunded = scalar(
+        live_server, "SELECT refunded_fen FROM payments WHERE order_id = :o", o=order_id
+    )
+    line_content = scalar(
+        live_server, "SELECT content_id FROM order_lines WHERE order_id = :o", o=order_id
+    )
+    clicks = scalar(
+        live_server,
+        "SELECT count(*) FROM behaviour_events WHERE action = 'product_click' AND content_id = :c "
+        "AND user_id = (SELECT buyer_id FROM orders WHERE id = :o)",
+        c=content_id,
+        o=order_id,
+    )
     assert refunded == paid > 0
     assert line_content == content_id
     assert clicks >= 1
@@ -89,11 +89,7 @@ def test_feed_actions_go_to_the_behaviour_log_without_leaving_the_page(
     sign_in_as(page, live_server, "consumer")
     card = page.locator("ol#feed > li.card").first
     content_id = int(card.get_attribute("data-content"))  # type: ignore[arg-type]
-    with server_platform(live_server) as platform, platform.engine.connect() as conn:
-        before = conn.execute(
-            text("SELECT count(*) FROM behaviour_events WHERE action = 'like' AND content_id = :c"),
-            {"c": content_id},
-        ).scalar_one()
+    before = scalar(live_server, LIKES, c=content_id)
     like = card.get_by_role("button", name=re.compile("Like"))
     like.focus()
     # when they press Enter on Like
@@ -102,9 +98,5 @@ def test_feed_actions_go_to_the_behaviour_log_without_leaving_the_page(
     expect(like).to_have_attribute("aria-pressed", "true")
     expect(page).to_have_url(re.compile(r"/feed$"))
     shot("liked")
-    with server_platform(live_server) as platform, platform.engine.connect() as conn:
-        after = conn.execute(
-            text("SELECT count(*) FROM behaviour_events WHERE action = 'like' AND content_id = :c"),
-            {"c": content_id},
-        ).scalar_one()
+    after = scalar(live_server, LIKES, c=content_id)
     assert after == before + 1

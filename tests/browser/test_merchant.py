@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.browser.conftest import LiveServer, server_platform, sign_in_as
+from tests.browser.conftest import LiveServer, scalar, server_platform, sign_in_as
 
 
 def _a_category_with_live_products(live_server: LiveServer) -> tuple[int, str, str, int]:
@@ -61,10 +61,8 @@ def test_a_merchant_sees_a_rejection_with_its_evidence_fixes_it_and_is_approved(
     expect(page.locator("#review-title")).to_contain_text("Approved")
     expect(page.locator(".evidence mark")).to_have_count(0)
     shot("approved")
+    status = scalar(live_server, "SELECT status FROM products WHERE id = :p", p=product_id)
     with server_platform(live_server) as platform, platform.engine.connect() as conn:
-        status = conn.execute(
-            text("SELECT status FROM products WHERE id = :p"), {"p": product_id}
-        ).scalar_one()
         decisions = conn.execute(
             text("SELECT decision FROM listing_reviews WHERE product_id = :p ORDER BY id"),
             {"p": product_id},
@@ -78,14 +76,12 @@ def test_a_merchant_cannot_open_another_merchants_order_in_the_browser(
     shot,  # type: ignore[no-untyped-def]
 ) -> None:
     # given an order of another merchant's shop
-    with server_platform(live_server) as platform, platform.engine.connect() as conn:
-        order_id = conn.execute(
-            text(
-                "SELECT o.id FROM orders o JOIN shops s ON s.id = o.shop_id "
-                "JOIN merchants m ON m.id = s.merchant_id JOIN users u ON u.id = m.owner_user_id "
-                "WHERE u.username <> 'demo-merchant' ORDER BY o.id LIMIT 1"
-            )
-        ).scalar_one()
+    order_id = scalar(
+        live_server,
+        "SELECT min(o.id) FROM orders o JOIN shops s ON s.id = o.shop_id "
+        "JOIN merchants m ON m.id = s.merchant_id JOIN users u ON u.id = m.owner_user_id "
+        "WHERE u.username <> 'demo-merchant'",
+    )
     sign_in_as(page, live_server, "merchant")
     # when the demo merchant opens its page
     answer = page.goto(f"{live_server.url}/merchant/orders/{order_id}")

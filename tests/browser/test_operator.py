@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
-from tests.browser.conftest import LiveServer, server_platform, sign_in_as
+from tests.browser.conftest import LiveServer, scalar, server_platform, sign_in_as
 from xingqu.catalog import services as catalog
 from xingqu.catalog.rules import SkuSpec
 from xingqu.identity import services as identity
@@ -68,6 +68,7 @@ def test_an_operator_rejects_a_listing_from_the_queue_and_upholds_the_appeal(
     entry = page.locator("article.review", has_text=f"#{product_id}")
     expect(entry).to_be_visible()
     expect(entry.locator(".findings")).to_contain_text("price.anomaly")
+    expect(entry.locator(".evidence").first).to_have_text(title)
     shot("queue")
 
     # when the operator rejects it with a note
@@ -76,13 +77,8 @@ def test_an_operator_rejects_a_listing_from_the_queue_and_upholds_the_appeal(
     # then it leaves the queue and is off sale
     expect(page.get_by_role("status")).to_have_text("Rejected.")
     expect(page.locator("article.review", has_text=f"#{product_id}")).to_have_count(0)
-    with server_platform(live_server) as platform, platform.engine.connect() as conn:
-        assert (
-            conn.execute(
-                text("SELECT status FROM products WHERE id = :p"), {"p": product_id}
-            ).scalar_one()
-            == "rejected"
-        )
+    status = scalar(live_server, "SELECT status FROM products WHERE id = :p", p=product_id)
+    assert status == "rejected"
 
     # when the merchant appeals from their console (another browser session)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
@@ -111,19 +107,14 @@ def test_an_operator_rejects_a_listing_from_the_queue_and_upholds_the_appeal(
         "Upheld"
     )
     shot("upheld")
-    with server_platform(live_server) as platform, platform.engine.connect() as conn:
-        status = conn.execute(
-            text("SELECT status FROM products WHERE id = :p"), {"p": product_id}
-        ).scalar_one()
-        appeal_status = conn.execute(
-            text(
-                "SELECT a.status FROM appeals a JOIN listing_reviews r ON r.id = a.subject_id "
-                "WHERE a.subject = 'listing' AND r.product_id = :p"
-            ),
-            {"p": product_id},
-        ).scalar_one()
+    status = scalar(live_server, "SELECT status FROM products WHERE id = :p", p=product_id)
+    appeal_status = scalar(
+        live_server,
+        "SELECT a.status FROM appeals a JOIN listing_reviews r ON r.id = a.subject_id "
+        "WHERE a.subject = 'listing' AND r.product_id = :p",
+        p=product_id,
+    )
     assert (status, appeal_status) == ("live", "upheld")
-    assert title
 
 
 def test_the_dashboard_draws_its_charts_from_the_simulated_days(
@@ -132,8 +123,7 @@ def test_the_dashboard_draws_its_charts_from_the_simulated_days(
     shot,  # type: ignore[no-untyped-def]
 ) -> None:
     # given the simulated days' orders
-    with server_platform(live_server) as platform, platform.engine.connect() as conn:
-        paid = conn.execute(text("SELECT coalesce(sum(amount_fen), 0) FROM payments")).scalar_one()
+    paid = scalar(live_server, "SELECT coalesce(sum(amount_fen), 0) FROM payments")
     assert paid > 0
     # when the operator opens the dashboard
     sign_in_as(page, live_server, "operator")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from xingqu.affiliate import services as affiliate
 from xingqu.api.deps import PlatformDep
@@ -24,7 +24,7 @@ from xingqu.trade.promises import product_promise
 from xingqu.web import forms
 from xingqu.web.cards import card
 from xingqu.web.labels import UNKNOWN_CATEGORY, category_labels
-from xingqu.web.rendering import render
+from xingqu.web.rendering import done_redirect, render
 from xingqu.web.session import VerifiedForm, require_role, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -147,9 +147,7 @@ def follow(
 def _done(request: Request, form: dict[str, str], what: str) -> Response:
     if request.headers.get("x-requested-with") == "xingqu":
         return Response(status_code=204)
-    back = safe_next(form.get("back"))
-    joiner = "&" if "?" in back else "?"
-    return RedirectResponse(f"{back}{joiner}done={what}", status_code=303)
+    return done_redirect(safe_next(form.get("back")), what)
 
 
 def _int_param(request: Request, name: str) -> int | None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from xingqu.affiliate import queries as affiliate_queries
 from xingqu.affiliate import services as affiliate
@@ -29,7 +29,7 @@ from xingqu.shared.errors import forbidden
 from xingqu.shared.paging import PageRequest
 from xingqu.web import forms
 from xingqu.web.labels import UNKNOWN_CATEGORY, category_labels
-from xingqu.web.rendering import render
+from xingqu.web.rendering import done_redirect, render
 from xingqu.web.session import VerifiedForm, require_role
 
 router = APIRouter(prefix="/creator", include_in_schema=False)
@@ -67,10 +67,6 @@ class Offer:
     shop_score: float
     shop_stars: float
     selected: bool
-
-
-def _back(path: str, done: str) -> Response:
-    return RedirectResponse(f"{path}?done={done}", status_code=303)
 
 
 def _me(platform: PlatformDep, actor: Actor) -> Creator:
@@ -152,7 +148,7 @@ def mount(
     content_id: int, platform: PlatformDep, actor: CreatorActor, form: VerifiedForm
 ) -> Response:
     content.mount_product(platform.uow(), actor, content_id, forms.integer(form, "product_id"))
-    return _back(f"/creator/content/{content_id}", "mounted")
+    return done_redirect(f"/creator/content/{content_id}", "mounted")
 
 
 @router.post("/content/{content_id}/products/{product_id}/remove")
@@ -160,7 +156,7 @@ def unmount(
     content_id: int, product_id: int, platform: PlatformDep, actor: CreatorActor, form: VerifiedForm
 ) -> Response:
     content.unmount_product(platform.uow(), actor, content_id, product_id)
-    return _back(f"/creator/content/{content_id}", "unmounted")
+    return done_redirect(f"/creator/content/{content_id}", "unmounted")
 
 
 @router.get("/marketplace", response_class=HTMLResponse)
@@ -224,7 +220,7 @@ def selections(request: Request, platform: PlatformDep, actor: CreatorActor) -> 
 @router.post("/selections")
 def select(platform: PlatformDep, actor: CreatorActor, form: VerifiedForm) -> Response:
     affiliate.select_product(platform.uow(), actor, forms.integer(form, "product_id"))
-    return _back("/creator/selections", "selected")
+    return done_redirect("/creator/selections", "selected")
 
 
 @router.post("/selections/{product_id}/remove")
@@ -232,7 +228,7 @@ def deselect(
     product_id: int, platform: PlatformDep, actor: CreatorActor, form: VerifiedForm
 ) -> Response:
     affiliate.deselect_product(platform.uow(), actor, product_id)
-    return _back("/creator/selections", "deselected")
+    return done_redirect("/creator/selections", "deselected")
 
 
 @router.get("/commissions", response_class=HTMLResponse)

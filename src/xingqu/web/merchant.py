@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from xingqu.affiliate import queries as affiliate_queries
 from xingqu.affiliate import services as affiliate
@@ -29,7 +29,7 @@ from xingqu.web import forms
 from xingqu.web.charts import line_chart
 from xingqu.web.evidence import mark_listing
 from xingqu.web.labels import category_labels, percent
-from xingqu.web.rendering import render, yuan_of
+from xingqu.web.rendering import done_redirect, render, yuan_of
 from xingqu.web.session import VerifiedForm, require_role
 
 router = APIRouter(prefix="/merchant", include_in_schema=False)
@@ -49,10 +49,6 @@ class ShopScore:
     dimensions: dict[str, float]
     indicators: list[dict[str, Any]]
     deductions: int
-
-
-def _back(path: str, done: str) -> Response:
-    return RedirectResponse(f"{path}?done={done}", status_code=303)
 
 
 def _shops(platform: PlatformDep, actor: Actor) -> list[Shop]:
@@ -135,7 +131,7 @@ def register(platform: PlatformDep, actor: Merchant, form: VerifiedForm) -> Resp
             shop_name=forms.text(form, "shop_name", max_length=120),
         ),
     )
-    return _back("/merchant", "registered")
+    return done_redirect("/merchant", "registered")
 
 
 # --- products -----------------------------------------------------------------------------------
@@ -185,7 +181,7 @@ def create_product(platform: PlatformDep, actor: Merchant, form: VerifiedForm) -
             ],
         ),
     )
-    return _back(f"/merchant/products/{product.id}", "listed")
+    return done_redirect(f"/merchant/products/{product.id}", "listed")
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
@@ -241,7 +237,7 @@ def update_product(
             category_id=forms.optional_integer(form, "category_id"),
         ),
     )
-    return _back(f"/merchant/products/{product_id}", "resubmitted")
+    return done_redirect(f"/merchant/products/{product_id}", "resubmitted")
 
 
 @router.post("/products/{product_id}/plan")
@@ -256,19 +252,19 @@ def publish_plan(
         affiliate.PublishPlan(product_id, rate_bp, PlanKind.OPEN, None),
         terms=platform.settings.trade,
     )
-    return _back(f"/merchant/products/{product_id}", "plan_published")
+    return done_redirect(f"/merchant/products/{product_id}", "plan_published")
 
 
 @router.post("/products/{product_id}/delist")
 def delist(product_id: int, platform: PlatformDep, actor: Merchant, form: VerifiedForm) -> Response:
     catalog.delist_product(platform.uow(), actor, product_id)
-    return _back(f"/merchant/products/{product_id}", "delisted")
+    return done_redirect(f"/merchant/products/{product_id}", "delisted")
 
 
 @router.post("/products/{product_id}/relist")
 def relist(product_id: int, platform: PlatformDep, actor: Merchant, form: VerifiedForm) -> Response:
     catalog.relist_product(platform.uow(), actor, product_id)
-    return _back(f"/merchant/products/{product_id}", "relisted")
+    return done_redirect(f"/merchant/products/{product_id}", "relisted")
 
 
 def _own_product(platform: PlatformDep, actor: Actor, product_id: int) -> Product:
@@ -319,4 +315,4 @@ def file_appeal(platform: PlatformDep, actor: Merchant, form: VerifiedForm) -> R
         statement=forms.text(form, "statement", max_length=2_000),
         evidence=evidence,
     )
-    return _back("/merchant/governance", "appealed")
+    return done_redirect("/merchant/governance", "appealed")

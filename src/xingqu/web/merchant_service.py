@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from xingqu.aftersales import queries as aftersales_queries
 from xingqu.aftersales import returns as aftersales_returns
@@ -23,7 +23,7 @@ from xingqu.trade import queries as trade_queries
 from xingqu.trade import services as trade
 from xingqu.trade.rules import OrderStatus
 from xingqu.web import forms
-from xingqu.web.rendering import render
+from xingqu.web.rendering import done_redirect, render
 from xingqu.web.session import VerifiedForm, require_role
 
 router = APIRouter(prefix="/merchant", include_in_schema=False)
@@ -33,10 +33,6 @@ Merchant = Annotated[Actor, Depends(require_role(Role.MERCHANT))]
 PAGE = 30
 STATUSES = tuple(str(s) for s in OrderStatus)
 STATEMENT_DAYS = 30
-
-
-def _back(path: str, done: str) -> Response:
-    return RedirectResponse(f"{path}?done={done}", status_code=303)
 
 
 # --- orders -------------------------------------------------------------------------------------
@@ -95,7 +91,7 @@ def ship(order_id: int, platform: PlatformDep, actor: Merchant, form: VerifiedFo
         forms.text(form, "tracking_no", max_length=64),
         terms=platform.settings.trade,
     )
-    return _back(f"/merchant/orders/{order_id}", "shipped")
+    return done_redirect(f"/merchant/orders/{order_id}", "shipped")
 
 
 # --- after-sales --------------------------------------------------------------------------------
@@ -150,7 +146,7 @@ def approve(
         payments=platform.payments,
         terms=platform.settings.trade,
     )
-    return _back(f"/merchant/aftersales/{request_id}", "approved")
+    return done_redirect(f"/merchant/aftersales/{request_id}", "approved")
 
 
 @router.post("/aftersales/{request_id}/reject")
@@ -162,7 +158,7 @@ def reject(request_id: int, platform: PlatformDep, actor: Merchant, form: Verifi
         forms.text(form, "note", max_length=500),
         terms=platform.settings.trade,
     )
-    return _back(f"/merchant/aftersales/{request_id}", "rejected")
+    return done_redirect(f"/merchant/aftersales/{request_id}", "rejected")
 
 
 @router.post("/aftersales/{request_id}/receive")
@@ -170,7 +166,7 @@ def receive(
     request_id: int, platform: PlatformDep, actor: Merchant, form: VerifiedForm
 ) -> Response:
     aftersales_returns.confirm_return(platform.uow(), actor, request_id, payments=platform.payments)
-    return _back(f"/merchant/aftersales/{request_id}", "received")
+    return done_redirect(f"/merchant/aftersales/{request_id}", "received")
 
 
 # --- tickets and statements ---------------------------------------------------------------------

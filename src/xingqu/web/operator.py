@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from xingqu.api.deps import PlatformDep
 from xingqu.catalog import queries as catalog_queries
@@ -25,7 +25,7 @@ from xingqu.web import forms
 from xingqu.web.charts import LineChart, bars, line_chart
 from xingqu.web.evidence import Marked, mark_listing
 from xingqu.web.labels import percent
-from xingqu.web.rendering import render, yuan_of
+from xingqu.web.rendering import done_redirect, render, yuan_of
 from xingqu.web.session import VerifiedForm, require_role
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
@@ -48,10 +48,6 @@ class QueuedReview:
     product: Product
     marked: list[Marked]
     other_findings: list[dict[str, Any]]  # findings about SKU names or prices
-
-
-def _back(path: str, done: str) -> Response:
-    return RedirectResponse(f"{path}?done={done}", status_code=303)
 
 
 # --- the quality-GMV dashboard -------------------------------------------------------------------
@@ -161,7 +157,7 @@ def decide_listing(
         note=forms.text(form, "note", max_length=500),
         reason_code=None if approve else reason,
     )
-    return _back("/ops/reviews", "approved" if approve else "rejected")
+    return done_redirect("/ops/reviews", "approved" if approve else "rejected")
 
 
 # --- cases, sanctions, appeals -------------------------------------------------------------------
@@ -197,7 +193,7 @@ def decide_case(
         confirm=confirm,
         note=forms.text(form, "note", max_length=500),
     )
-    return _back("/ops/cases", "confirmed" if confirm else "dismissed")
+    return done_redirect("/ops/cases", "confirmed" if confirm else "dismissed")
 
 
 @router.get("/appeals", response_class=HTMLResponse)
@@ -225,7 +221,7 @@ def decide_appeal(
         uphold=uphold,
         note=forms.text(form, "note", max_length=500),
     )
-    return _back("/ops/appeals", "upheld" if uphold else "dismissed")
+    return done_redirect("/ops/appeals", "upheld" if uphold else "dismissed")
 
 
 # --- rules and reports ---------------------------------------------------------------------------

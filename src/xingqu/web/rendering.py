@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from xingqu.shared.access import Actor, Role
@@ -31,6 +32,12 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def done_redirect(path: str, done: str) -> Response:
+    """After a form: back to `path`, which says what was done (`?done=…`, a text key)."""
+    joiner = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joiner}done={done}", status_code=303)
 
 
 def yuan_of(fen: float) -> str:

@@ -23,7 +23,7 @@ from xingqu.shared.paging import PageRequest
 from xingqu.trade import queries as trade_queries
 from xingqu.trade import services as trade
 from xingqu.web import forms
-from xingqu.web.rendering import render
+from xingqu.web.rendering import done_redirect, render
 from xingqu.web.session import VerifiedForm, require_role
 
 router = APIRouter(include_in_schema=False)
@@ -47,10 +47,6 @@ class CartRow:
     content_id: int | None
 
 
-def _back(path: str, done: str) -> Response:
-    return RedirectResponse(f"{path}?done={done}", status_code=303)
-
-
 # --- buying -------------------------------------------------------------------------------------
 
 
@@ -69,7 +65,7 @@ def buy_now(platform: PlatformDep, actor: Consumer, form: VerifiedForm) -> Respo
         address=forms.text(form, "address", required=False, max_length=300),
     )
     order = trade.place_order(platform.uow(), actor, cmd, terms=platform.settings.trade)
-    return _back(f"/orders/{order.id}", "ordered")
+    return done_redirect(f"/orders/{order.id}", "ordered")
 
 
 @router.post("/cart/items")
@@ -81,7 +77,7 @@ def add_to_cart(platform: PlatformDep, actor: Consumer, form: VerifiedForm) -> R
         forms.integer(form, "quantity", low=1, high=99),
         forms.optional_integer(form, "content_id"),
     )
-    return _back("/cart", "added")
+    return done_redirect("/cart", "added")
 
 
 @router.post("/cart/items/{sku_id}/remove")
@@ -89,7 +85,7 @@ def remove_from_cart(
     sku_id: int, platform: PlatformDep, actor: Consumer, form: VerifiedForm
 ) -> Response:
     trade.remove_from_cart(platform.uow(), actor, sku_id)
-    return _back("/cart", "removed")
+    return done_redirect("/cart", "removed")
 
 
 @router.get("/cart", response_class=HTMLResponse)
@@ -135,7 +131,7 @@ def checkout(platform: PlatformDep, actor: Consumer, form: VerifiedForm) -> Resp
         forms.text(form, "address", required=False, max_length=300),
         terms=platform.settings.trade,
     )
-    return _back("/orders", "checked_out")
+    return done_redirect("/orders", "checked_out")
 
 
 # --- my orders ----------------------------------------------------------------------------------
@@ -187,19 +183,19 @@ def pay(order_id: int, platform: PlatformDep, actor: Buyer, form: VerifiedForm) 
         payments=platform.payments,
         terms=platform.settings.trade,
     )
-    return _back(f"/orders/{order_id}", "paid")
+    return done_redirect(f"/orders/{order_id}", "paid")
 
 
 @router.post("/orders/{order_id}/cancel")
 def cancel(order_id: int, platform: PlatformDep, actor: Buyer, form: VerifiedForm) -> Response:
     trade.cancel_order(platform.uow(), actor, order_id, "buyer", payments=platform.payments)
-    return _back(f"/orders/{order_id}", "cancelled")
+    return done_redirect(f"/orders/{order_id}", "cancelled")
 
 
 @router.post("/orders/{order_id}/confirm")
 def confirm(order_id: int, platform: PlatformDep, actor: Buyer, form: VerifiedForm) -> Response:
     trade.confirm_receipt(platform.uow(), actor, order_id)
-    return _back(f"/orders/{order_id}", "confirmed")
+    return done_redirect(f"/orders/{order_id}", "confirmed")
 
 
 @router.post("/orders/{order_id}/aftersales")
@@ -218,7 +214,7 @@ def request_aftersales(
     request = aftersales.open_request(
         platform.uow(), actor, cmd, payments=platform.payments, terms=platform.settings.trade
     )
-    return _back(f"/aftersales/{request.id}", "requested")
+    return done_redirect(f"/aftersales/{request.id}", "requested")
 
 
 @router.post("/orders/{order_id}/feedback")
@@ -235,7 +231,7 @@ def feedback(order_id: int, platform: PlatformDep, actor: Buyer, form: VerifiedF
         actor,
         discovery.RecordBehaviour(action, product_id=product_id, value=stars),
     )
-    return _back(f"/orders/{order_id}", action)
+    return done_redirect(f"/orders/{order_id}", action)
 
 
 # --- after-sales requests ----------------------------------------------------------------------
@@ -254,14 +250,14 @@ def aftersales_page(
 @router.post("/aftersales/{request_id}/withdraw")
 def withdraw(request_id: int, platform: PlatformDep, actor: Buyer, form: VerifiedForm) -> Response:
     aftersales.withdraw_request(platform.uow(), actor, request_id)
-    return _back(f"/aftersales/{request_id}", "withdrawn")
+    return done_redirect(f"/aftersales/{request_id}", "withdrawn")
 
 
 @router.post("/aftersales/{request_id}/escalate")
 def escalate(request_id: int, platform: PlatformDep, actor: Buyer, form: VerifiedForm) -> Response:
     note = forms.text(form, "note", max_length=500)
     aftersales.escalate_request(platform.uow(), actor, request_id, note)
-    return _back(f"/aftersales/{request_id}", "escalated")
+    return done_redirect(f"/aftersales/{request_id}", "escalated")
 
 
 @router.post("/aftersales/{request_id}/return")
@@ -276,4 +272,4 @@ def ship_return(
         forms.text(form, "tracking_no", max_length=64),
         terms=platform.settings.trade,
     )
-    return _back(f"/aftersales/{request_id}", "returned")
+    return done_redirect(f"/aftersales/{request_id}", "returned")

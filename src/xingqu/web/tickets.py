@@ -15,7 +15,7 @@ from xingqu.catalog import queries as catalog_queries
 from xingqu.shared.access import Actor, Role
 from xingqu.shared.paging import PageRequest
 from xingqu.web import forms
-from xingqu.web.rendering import render
+from xingqu.web.rendering import done_redirect, render
 from xingqu.web.session import VerifiedForm, WebActor, require_role
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +62,7 @@ def open_ticket(platform: PlatformDep, actor: Consumer, form: VerifiedForm) -> R
         ),
         terms=platform.settings.trade,
     )
-    return RedirectResponse(f"/tickets/{ticket.id}?done=ticket_opened", status_code=303)
+    return done_redirect(f"/tickets/{ticket.id}", "ticket_opened")
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
@@ -87,7 +87,7 @@ def post_message(
 @router.post("/tickets/{ticket_id}/resolve")
 def resolve(ticket_id: int, platform: PlatformDep, actor: WebActor, form: VerifiedForm) -> Response:
     tickets.resolve_ticket(platform.uow(), actor, ticket_id)
-    return RedirectResponse(f"/tickets/{ticket_id}?done=resolved", status_code=303)
+    return done_redirect(f"/tickets/{ticket_id}", "resolved")
 
 
 @router.post("/tickets/{ticket_id}/escalate")
@@ -95,4 +95,4 @@ def escalate(
     ticket_id: int, platform: PlatformDep, actor: WebActor, form: VerifiedForm
 ) -> Response:
     tickets.escalate_ticket(platform.uow(), actor, ticket_id)
-    return RedirectResponse(f"/tickets/{ticket_id}?done=escalated", status_code=303)
+    return done_redirect(f"/tickets/{ticket_id}", "escalated")
