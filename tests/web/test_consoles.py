@@ -195,7 +195,9 @@ def test_a_refund_form_with_an_unreadable_amount_is_refused_and_changes_nothing(
             f"/orders/{order_id}/aftersales",
             data={"csrf_token": csrf(page.text), "key": key(page.text), "kind": "refund_only",
                   "reason_code": "changed_mind", "amount": "12,5 yuan"},
+            headers={"Referer": f"http://testserver/orders/{order_id}"},
         )  # fmt: skip
         assert answer.status_code == 422
         assert "amount: an amount in yuan such as 12.50 is needed" in answer.text
+        assert f'href="/orders/{order_id}">← Back to the page' in answer.text
         assert snapshot(platform) == before
