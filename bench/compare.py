@@ -164,41 +164,24 @@ def run_system(
         log.parent.mkdir(parents=True, exist_ok=True)
         epochs = args.epochs
         best: dict[str, Any] | None = None
-        if (
-            args.early_stopping
-            and args.stage == "test"
-            and RECBOLE_MODELS[system] in SEQUENTIAL
-            and not args.retrain
-        ):
-            # RecBole's own leave-one-out protocol for sequential models: one training run on
-            # train with early stopping on valid; the best checkpoint ranks the test stage from
-            # each user's train + valid items
-            return run_recbole(
-                split,
-                system,
-                stage="valid",
-                epochs=epochs,
-                early_stopping=True,
-                workdir=workdir,
-                k=max(k_values),
-                params=params,
-                k_values=k_values,
-                log=log,
-                test_after_valid=True,
-            )
+        common: dict[str, Any] = {"workdir": workdir, "k": max(k_values), "params": params}
+        common.update({"k_values": k_values, "log": log})
         if args.early_stopping and args.stage == "test":
+            # sequential models, unless --retrain: RecBole's own leave-one-out protocol, one
+            # training run on train with early stopping on valid, whose best checkpoint ranks
+            # the test stage from each user's train + valid items
+            sequential = RECBOLE_MODELS[system] in SEQUENTIAL and not args.retrain
             best = run_recbole(
                 split,
                 system,
                 stage="valid",
                 epochs=epochs,
                 early_stopping=True,
-                workdir=workdir,
-                k=max(k_values),
-                params=params,
-                k_values=k_values,
-                log=log,
+                test_after_valid=sequential,
+                **common,
             )
+            if sequential:
+                return best
             epochs = int(best["best_epoch"])
         result = run_recbole(
             split,
@@ -206,11 +189,7 @@ def run_system(
             stage=args.stage,
             epochs=epochs,
             early_stopping=args.early_stopping and args.stage == "valid",
-            workdir=workdir,
-            k=max(k_values),
-            params=params,
-            k_values=k_values,
-            log=log,
+            **common,
         )
         if best is not None:
             result["valid"] = {
