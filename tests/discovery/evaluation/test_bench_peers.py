@@ -81,3 +81,28 @@ def test_recbole_files_carry_our_rows_and_pre_augmented_sequences(tmp_path: Path
     lines = (tmp_path / "x.train.inter").read_text().splitlines()
     assert lines[0] == "user_id:token\titem_id:token\ttimestamp:float\titem_id_list:token_seq"
     assert lines[2] == "0\t2\t2\t0 1"
+
+
+def test_recbole_test_inputs_read_train_and_valid_items_as_the_users_sequences(
+    tmp_path: Path,
+) -> None:
+    # given the leave-one-out split (user 0: 0 1 2 | valid 2 | test 3 ...)
+    bridge = bench_module("recbole_bridge")
+    split = leave_one_out_split()
+    # when the test stage's inputs are written with sequences cut to the last 2 items
+    fit, targets, users, impressions = bridge._stage_inputs(
+        split, "test", None, tmp_path / "inputs.npz", 2
+    )
+    # then every user with a test target is ranked, from the last 2 of train + valid items,
+    # with all of train + valid excluded
+    saved = np.load(tmp_path / "inputs.npz")
+    assert saved["users"].tolist() == users.tolist() == [0, 1, 2] and impressions is None
+    assert saved["sequences"].tolist() == [[1, 2], [0, 4], [3, 0]]
+    assert saved["sequence_lengths"].tolist() == [2, 2, 2]
+    indptr, indices = saved["history_indptr"], saved["history_indices"]
+    assert [sorted(indices[indptr[u] : indptr[u + 1]].tolist()) for u in range(3)] == [
+        [0, 1, 2],
+        [0, 1, 4],
+        [0, 2, 3],
+    ]
+    assert len(fit) == 9 and sorted(targets.item_ids.tolist()) == [1, 3, 5]
