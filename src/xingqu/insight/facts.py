@@ -160,14 +160,14 @@ def paid_order_facts(
 
     reviewed = {pid for _, pid in reviews_by_pair}
     shop_of_product = catalog_queries.product_shops(uow, reviewed) if shop_ids is not None else {}
-    stars = [
-        (at, s)
+    given_in_window = [
+        (at, stars)
         for (_, pid), given in reviews_by_pair.items()
         if shop_ids is None or shop_of_product.get(pid) in shop_ids
-        for at, s in given
+        for at, stars in given
         if since <= at < until
     ]
-    return OrderFacts([facts[p.order_id] for p in chosen], sorted(stars))
+    return OrderFacts([facts[p.order_id] for p in chosen], sorted(given_in_window))
 
 
 def _order_at(times: list[tuple[datetime, int]], at: datetime) -> int | None:
