@@ -50,22 +50,25 @@ def test_profile_weights_actions_by_intent_with_decay() -> None:
     signals = [
         _signal(Action.PAY, 1),  # 10
         _signal(Action.PAY, 1, ago=WEEK),  # 10 × ½
-        _signal(Action.WATCH, 2, content=10, value=30, duration=60),  # 1 × 30/60
+        _signal(Action.WATCH, 2, content=10, value=30, duration=60),  # 1 × (30/60 − 0.2)
         _signal(Action.IMPRESSION, 2, content=10),  # engaged (watched): 0
         _signal(Action.IMPRESSION, 3, content=11),  # ignored: −0.1
         _signal(Action.REVIEW, 4, value=1),  # 1 × (1 − 3)
         _signal(Action.REVIEW, 4, value=5, ago=2 * WEEK),  # 1 × (5 − 3) × ¼
-        _signal(Action.WATCH, 5, content=12, value=5, duration=0),  # a post read through: 1
+        _signal(Action.WATCH, 5, content=12, value=5, duration=0),  # a post read through: 0.8
+        _signal(Action.WATCH, 5, content=13, value=1, duration=60),  # a glance: 1 × (1/60 − 0.2)
         _signal(Action.ADD_TO_CART, 6, value=3),  # 4 (units do not scale interest)
         _signal(Action.COMPLAINT, 6),  # −4
     ]
     # when
     profile = interest_profile(signals, NOW)
     # then
-    assert profile == pytest.approx({1: 15.0, 2: 0.5, 3: -0.1, 4: -1.5, 5: 1.0, 6: 0.0})
+    assert profile == pytest.approx(
+        {1: 15.0, 2: 0.3, 3: -0.1, 4: -1.5, 5: 0.8 + 1 / 60 - 0.2, 6: 0.0}
+    )
 
 
-def test_action_order_is_pay_cart_click_like_watch_ignored_impression() -> None:
+def test_action_order_is_pay_cart_click_like_watch_ignored_impression_or_glance() -> None:
     one_each = [
         _signal(Action.PAY, 1),
         _signal(Action.ADD_TO_CART, 1),
@@ -73,9 +76,10 @@ def test_action_order_is_pay_cart_click_like_watch_ignored_impression() -> None:
         _signal(Action.LIKE, 1, content=1),
         _signal(Action.WATCH, 1, content=2, value=60, duration=60),
         _signal(Action.IMPRESSION, 1, content=3),
+        _signal(Action.WATCH, 1, content=4, value=6, duration=60),  # scrolled past
     ]
     weights = list(signal_weights(one_each))
-    assert weights == [10.0, 4.0, 2.0, 1.5, 1.0, -0.1]
+    assert weights == pytest.approx([10.0, 4.0, 2.0, 1.5, 0.8, -0.1, -0.1])
     assert weights == sorted(weights, reverse=True) and weights[0] > 2 * weights[1]
 
 

@@ -138,7 +138,7 @@ PROFILE_WEIGHTS: Mapping[Action, float] = {
     Action.SHARE: 2.0,
     Action.FOLLOW: 2.0,
     Action.LIKE: 1.5,
-    Action.WATCH: 1.0,  # × the share of the content watched
+    Action.WATCH: 1.0,  # × (share of the content watched − SKIMMED_WATCH)
     Action.REVIEW: 1.0,  # × (stars − 3): five stars +2, one star −2
     Action.IMPRESSION: -0.1,  # only when the user did nothing else with that content
     Action.REFUND: -3.0,
@@ -146,6 +146,11 @@ PROFILE_WEIGHTS: Mapping[Action, float] = {
 }
 """How much one action says about interest in its category: pay ≫ cart > click > like > a full
 watch > an ignored impression (negative)."""
+
+SKIMMED_WATCH = 0.2
+"""A watch of less than this share of the content says the person scrolled past it: it counts
+against the category (down to −0.2 for a glance), a fuller watch for it. Without this a feed's
+own exposure would read as interest: people glance at most of what they are shown."""
 
 PROFILE_HALF_LIFE_S = 7 * 24 * 3600.0
 
@@ -178,7 +183,7 @@ def signal_weights(signals: Sequence[Signal]) -> np.ndarray:
     for i, s in enumerate(signals):
         weight = PROFILE_WEIGHTS[s.action]
         if s.action == Action.WATCH:
-            weight *= watch_completion(s.value, s.duration_s)
+            weight *= watch_completion(s.value, s.duration_s) - SKIMMED_WATCH
         elif s.action == Action.REVIEW:
             weight *= s.value - 3.0
         elif s.action == Action.IMPRESSION and s.content_id in engaged:
@@ -356,6 +361,43 @@ ENGAGED_WATCH_COMPLETION = 0.5
 exploration reward)."""
 
 
+LEANING_MARGIN = 0.1
+"""A category a person watches for at least this share of the content more than the categories
+they skim leans toward being an interest, even before they engage with it."""
+SKIM_QUANTILE = 0.25
+MIN_LEANING_CATEGORIES = 4
+
+
+def watch_leanings(
+    user_ids: np.ndarray, category_ids: np.ndarray, completions: np.ndarray
+) -> dict[tuple[int, int], float]:
+    """(user, category) → how much longer than the categories they skim the user watches the
+    category: its mean watch completion minus the user's skimming level (the `SKIM_QUANTILE` of
+    their per-category mean completions), where that is at least `LEANING_MARGIN`. Users who
+    watched fewer than `MIN_LEANING_CATEGORIES` categories have no skimming level yet. A latent
+    interest shows up here first: people watch what they would like a little longer, long
+    before they like, click or buy it."""
+    users = np.asarray(user_ids, dtype=np.int64)
+    categories = np.asarray(category_ids, dtype=np.int64)
+    values = np.asarray(completions, dtype=np.float64)
+    if len(users) == 0:
+        return {}
+    out: dict[tuple[int, int], float] = {}
+    order = np.lexsort((categories, users))
+    users, categories, values = users[order], categories[order], values[order]
+    bounds = np.flatnonzero(np.diff(users)) + 1
+    for start, end in zip(np.r_[0, bounds], np.r_[bounds, len(users)], strict=True):
+        cats, inverse = np.unique(categories[start:end], return_inverse=True)
+        if len(cats) < MIN_LEANING_CATEGORIES:
+            continue
+        means = np.bincount(inverse, weights=values[start:end]) / np.bincount(inverse)
+        skim = float(np.quantile(means, SKIM_QUANTILE))
+        for category, mean in zip(cats, means, strict=True):
+            if mean - skim >= LEANING_MARGIN:
+                out[(int(users[start]), int(category))] = float(mean - skim)
+    return out
+
+
 def exploration_reward(actions: Sequence[Action], completions: Sequence[float]) -> float:
     """The response to one exploration impression, 0..1: 1 for a click (`CLICK_ACTIONS`), else
     the best watch completion (a full watch is as good as a click), 0 when ignored."""
@@ -387,8 +429,9 @@ ACTION_CODES: tuple[Action, ...] = tuple(Action)
 def positive_weights(
     action_codes: np.ndarray, values: np.ndarray, durations: np.ndarray
 ) -> np.ndarray:
-    """Each signal's positive interest weight (`PROFILE_WEIGHTS`, watches × completion, reviews
-    × (stars − 3)), with negative and impression weights set to 0: what the category-affinity
+    """Each signal's positive interest weight (`PROFILE_WEIGHTS`, watches × (completion −
+    `SKIMMED_WATCH`), reviews × (stars − 3)), with negative and impression weights set to 0: what
+    the category-affinity
     feature counts. Vectorised, so training computes it exactly as serving does."""
     base = np.asarray([PROFILE_WEIGHTS[a] for a in ACTION_CODES], dtype=np.float64)
     codes = np.asarray(action_codes, dtype=np.int64)
@@ -398,7 +441,7 @@ def positive_weights(
     completion = np.minimum(
         1.0, np.maximum(0.0, value) / np.maximum(np.asarray(durations, np.float64), WATCH_SLACK_S)
     )
-    weights = np.where(watch, weights * completion, weights)
+    weights = np.where(watch, weights * (completion - SKIMMED_WATCH), weights)
     review = codes == ACTION_CODES.index(Action.REVIEW)
     weights = np.where(review, weights * (value - 3.0), weights)
     return np.maximum(weights, 0.0)

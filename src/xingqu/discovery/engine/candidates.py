@@ -47,6 +47,7 @@ FOLLOW_WINDOW = timedelta(days=14)
 PER_CATEGORY = 200  # newest content per interest category read without a model version
 EXPLORE_CATEGORIES = 2  # categories explored per request
 OVERFETCH = 2  # each channel proposes this many times its quota (seen content is skipped)
+LIFT_FULL = 0.2  # a response lift of this much extra watch completion counts as full affinity
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,23 +240,28 @@ def _explored_categories(
         _coaffinity(model, [c for c, _ in profile.interests]),
         rng,
         EXPLORE_CATEGORIES,
+        leaning=profile.leaning,
     )
     return dict(chosen)
 
 
 def _coaffinity(model: EngineModel, anchors: Sequence[int]) -> dict[tuple[int, int], float]:
-    """(anchor, category) → the NPMI of the pair in the version's exploration channel."""
-    channel = model.exploration
-    if channel is None:
-        return {}
-    matrix = channel.affinity_
+    """(anchor, category) → how well the category is likely to suit people anchored on the
+    anchor, 0..1: the larger of the pair's NPMI in the exploration channel and its response
+    lift (`training.response_lift`, full at `LIFT_FULL` of extra watch completion)."""
     out: dict[tuple[int, int], float] = {}
+    npmi = model.exploration.affinity_ if model.exploration is not None else None
+    lift = model.category_lift
     for anchor in anchors:
         index = model.category_index.get(anchor)
-        if index is None or index >= matrix.shape[0]:
+        if index is None:
             continue
-        row = matrix.getrow(index)
-        for column, value in zip(row.indices, row.data, strict=True):
-            if column < len(model.category_ids):
+        if npmi is not None and index < npmi.shape[0]:
+            row = npmi.getrow(index)
+            for column, value in zip(row.indices, row.data, strict=True):
                 out[(anchor, int(model.category_ids[column]))] = float(value)
+        if lift is not None and index < lift.shape[0]:
+            for column in np.flatnonzero(lift[index] > 0):
+                key = (anchor, int(model.category_ids[column]))
+                out[key] = max(out.get(key, 0.0), min(1.0, float(lift[index, column]) / LIFT_FULL))
     return out

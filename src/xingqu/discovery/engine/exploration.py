@@ -5,12 +5,13 @@ Arms are (anchor, category) pairs: the anchor is one of the user's interest cate
 user without any), the category one they have never engaged with. An arm's response rate is the
 mean reward of its exploration impressions (`rules.exploration_reward`: 1 for a click, else the
 best watch completion, 0 if ignored). Its Beta posterior starts from a prior whose mean is the
-platform's mean exploration reward raised by the category co-affinity of the pair (NPMI across
-users, from the model version: the "likely to suit them" part), worth `PRIOR_STRENGTH`
-impressions, and adds the evidence the log holds:
+platform's mean exploration reward raised by how well the category is likely to suit the user —
+the larger of the pair's co-affinity (NPMI across users, from the model version) and the user's
+own leaning toward the category (they watch it longer than usual: `rules.watch_leanings`) —
+worth `PRIOR_STRENGTH` impressions, and adds the evidence the log holds:
 
-    alpha = PRIOR_STRENGTH × m(a, c) + Σ rewards       beta = PRIOR_STRENGTH × (1 − m(a, c)) + n − Σ rewards
-    m(a, c) = base + (1 − base) × COAFFINITY_LIFT × npmi(a, c)
+    alpha = PRIOR_STRENGTH × m + Σ rewards       beta = PRIOR_STRENGTH × (1 − m) + n − Σ rewards
+    m = base + (1 − base) × COAFFINITY_LIFT × max(npmi(a, c), leaning(c) / LEANING_FULL)
 
 `choose_categories` scores each candidate category for a user by one Thompson draw per arm,
 weighted by the user's interest shares, and explores the best; so the bandit learns companion
@@ -42,10 +43,12 @@ CURSOR = "exploration-bandit"
 RESPONSE_WINDOW = timedelta(minutes=30)
 BATCH = 20_000
 NO_ANCHOR = 0
-PRIOR_STRENGTH = 2.0
+PRIOR_STRENGTH = 8.0
 BASE_REWARD = 0.15
 """The prior mean reward of an exploration before the log holds any."""
 COAFFINITY_LIFT = 0.5
+LEANING_FULL = 0.3
+"""A person's own leaning (`rules.watch_leanings`) of this much counts as full co-affinity."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,10 @@ class ExplorationArms:
         anchors: Sequence[int],
         categories: Sequence[int],
         coaffinity: Mapping[tuple[int, int], float],
+        leaning: Mapping[int, float] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(alpha, beta), anchors × categories (module docstring)."""
+        own = np.array([(leaning or {}).get(c, 0.0) / LEANING_FULL for c in categories])
         npmi = np.zeros((len(anchors), len(categories)))
         reward = np.zeros_like(npmi)
         shown = np.zeros_like(npmi)
@@ -82,7 +87,8 @@ class ExplorationArms:
                 npmi[i, j] = coaffinity.get(key, 0.0)
                 reward[i, j], shown[i, j] = self.evidence.get(key, (0.0, 0))
         base = self.base
-        mean = base + (1.0 - base) * COAFFINITY_LIFT * np.clip(npmi, 0.0, 1.0)
+        suits = np.clip(np.maximum(npmi, own[None, :]), 0.0, 1.0)
+        mean = base + (1.0 - base) * COAFFINITY_LIFT * suits
         return PRIOR_STRENGTH * mean + reward, PRIOR_STRENGTH * (1.0 - mean) + shown - reward
 
 
@@ -93,6 +99,7 @@ def choose_categories(
     coaffinity: Mapping[tuple[int, int], float],
     rng: np.random.Generator,
     n: int,
+    leaning: Mapping[int, float] | None = None,
 ) -> list[tuple[int, int]]:
     """Up to `n` of `candidates` to explore for a user with interest shares `anchors`, best
     first, each with the anchor that contributed most: Σ over anchors of share × one Thompson
@@ -100,7 +107,7 @@ def choose_categories(
     if not candidates or n <= 0:
         return []
     anchors = list(anchors) or [(NO_ANCHOR, 1.0)]
-    alpha, beta = arms.posteriors([a for a, _ in anchors], candidates, coaffinity)
+    alpha, beta = arms.posteriors([a for a, _ in anchors], candidates, coaffinity, leaning)
     shares = np.array([share for _, share in anchors])[:, None]
     draws = rng.beta(alpha, beta) * shares
     score = draws.sum(axis=0)

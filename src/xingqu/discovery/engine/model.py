@@ -4,7 +4,8 @@ A version is content-level: item index i is one content item (`items.content_ids
 index u one user (`user_ids[u]`). It holds
 - the retrieval blend (`BlendRecommender`, saved by its own `save`), whose transition channel
   also serves the session channel (item-to-item neighbours of what a user engaged with last);
-- the category co-affinity of the exploration channel (`CategoryExplorationChannel`);
+- the category co-affinity of the exploration channel (`CategoryExplorationChannel`) and the
+  category response lift (`training.response_lift`);
 - the multi-task ranker (`MultiTaskRanker`), or None when the log had no impressions to learn
   from (the engine then uses the prior heads);
 - static per-item, per-creator and per-product arrays for the ranker's features, as of the end
@@ -74,6 +75,7 @@ class EngineModel:
     blend: BlendRecommender | None
     exploration: CategoryExplorationChannel | None
     ranker: MultiTaskRanker | None
+    category_lift: FloatArray | None = None  # categories × categories (training.response_lift)
     # --- derived at load -------------------------------------------------------------------
     _content_order: IntArray = field(init=False, repr=False)
     _user_order: IntArray = field(init=False, repr=False)
@@ -136,6 +138,8 @@ class EngineModel:
             product_ids=self.product_ids,
             product_price_fen=self.product_price_fen,
         )
+        if self.category_lift is not None:
+            arrays["category_lift"] = self.category_lift
         with (folder / TABLES_FILE).open("wb") as out:
             np.savez(out, **arrays)  # type: ignore[arg-type]
         components[TABLES_FILE] = (
@@ -181,6 +185,7 @@ class EngineModel:
             creator_rating=arrays["creator_rating"],
             product_ids=arrays["product_ids"],
             product_price_fen=arrays["product_price_fen"],
+            category_lift=arrays.get("category_lift"),
             blend=blend,
             exploration=exploration,
             ranker=ranker,

@@ -22,6 +22,7 @@ from xingqu.discovery.rules import (
     interest_shares,
     positive_weights,
     watch_completion,
+    watch_leanings,
 )
 
 PROFILE_WINDOW = timedelta(days=30)
@@ -43,6 +44,7 @@ class OnlineProfile:
     follows: frozenset[int]  # followed creator ids
     seen: frozenset[int]  # content of any signal (impressions included) in the window
     creator_exposure: dict[int, int]  # impressions per creator in EXPOSURE_WINDOW
+    leaning: dict[int, float]  # categories not engaged with but watched longer than usual
     ordered_products: list[int]  # products the user ordered (price level)
 
 
@@ -74,6 +76,7 @@ def build_profile(
         follows=frozenset(follows),
         seen=frozenset(s.content_id for s in signals if s.content_id is not None),
         creator_exposure=dict(exposure),
+        leaning=leanings(signals),
         ordered_products=[
             s.product_id for s in signals if s.action == Action.ORDER and s.product_id is not None
         ],
@@ -97,6 +100,21 @@ def category_affinity(signals: list[Signal]) -> dict[int, float]:
         if weight > 0:
             out[signal.category_id] = out.get(signal.category_id, 0.0) + float(weight) / total
     return out
+
+
+def leanings(signals: list[Signal]) -> dict[int, float]:
+    """category → `rules.watch_leanings` of the user's watches, for categories they have not
+    engaged with (`engaged`): latent interests that show before any click."""
+    watches = [s for s in signals if s.action == Action.WATCH]
+    if not watches:
+        return {}
+    found = watch_leanings(
+        np.zeros(len(watches), dtype=np.int64),
+        np.array([s.category_id for s in watches], dtype=np.int64),
+        np.array([watch_completion(s.value, s.duration_s) for s in watches]),
+    )
+    engaged_with = {s.category_id for s in signals if engaged(s)}
+    return {c: v for (_, c), v in found.items() if c not in engaged_with}
 
 
 def engaged(signal: Signal) -> bool:
