@@ -26,7 +26,7 @@ def test_a_clean_listing_goes_live_with_its_review_stored(platform: Platform) ->
     [review] = queries.product_reviews(platform.uow(readonly=True), owner, product.id)
     assert (review.trigger, review.decision, review.codes) == ("create", "approve", [])
     assert review.ruleset_version == packaged_ruleset().version
-    assert review.model_version is not None and review.model_version.startswith("nb-char3+")
+    assert review.model_version is not None and review.model_version.startswith("lr-char3+")
 
 
 def test_a_violating_listing_is_rejected_before_it_is_ever_live(platform: Platform) -> None:
