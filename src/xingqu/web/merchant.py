@@ -26,10 +26,10 @@ from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import forbidden
 from xingqu.shared.paging import PageRequest
 from xingqu.web import forms
-from xingqu.web.charts import line_chart
 from xingqu.web.evidence import mark_listing
-from xingqu.web.labels import category_labels, percent
-from xingqu.web.rendering import done_redirect, render, yuan_of
+from xingqu.web.figures import dashboard_charts
+from xingqu.web.labels import category_labels
+from xingqu.web.rendering import done_redirect, render
 from xingqu.web.session import VerifiedForm, require_role
 
 router = APIRouter(prefix="/merchant", include_in_schema=False)
@@ -72,28 +72,15 @@ def overview(
         views = governance_queries.merchant_scores(uow, [s.id for s in shops])
     scores = [_score(shop, views[shop.id]) for shop in shops]
     dash = shop_dashboard(platform.uow(readonly=True), actor, days=window_days(days))
-    labels = [d.day.isoformat()[5:] for d in dash.days if d.day is not None]
-    charts = [
-        line_chart("chart_net_gmv", labels, [d.net_gmv_fen for d in dash.days], yuan_of),
-        line_chart(
+    charts = dashboard_charts(
+        dash,
+        (
+            "chart_net_gmv",
             "chart_refund_rate",
-            labels,
-            [d.refund_rate if d.orders else None for d in dash.days],
-            percent,
-        ),
-        line_chart(
             "chart_good_review_rate",
-            labels,
-            [d.good_review_rate if d.reviews else None for d in dash.days],
-            percent,
-        ),
-        line_chart(
             "chart_new_customer_share",
-            labels,
-            [d.new_customer_share if d.orders else None for d in dash.days],
-            percent,
         ),
-    ]
+    )
     notices = governance_queries.list_notices(platform.uow(readonly=True), actor, PageRequest(5))
     return render(
         request,

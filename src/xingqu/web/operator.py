@@ -22,10 +22,10 @@ from xingqu.insight.dashboard import WINDOWS, platform_dashboard, window_days
 from xingqu.shared.access import Actor, Role
 from xingqu.shared.paging import PageRequest
 from xingqu.web import forms
-from xingqu.web.charts import LineChart, bars, line_chart
+from xingqu.web.charts import bars
 from xingqu.web.evidence import Marked, mark_listing
-from xingqu.web.labels import percent
-from xingqu.web.rendering import done_redirect, render, yuan_of
+from xingqu.web.figures import dashboard_charts
+from xingqu.web.rendering import done_redirect, render
 from xingqu.web.session import VerifiedForm, require_role
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
@@ -61,40 +61,7 @@ def dashboard(
     days: Annotated[int, Query()] = 30,
 ) -> Response:
     dash = platform_dashboard(platform.uow(readonly=True), actor, days=window_days(days))
-    labels = [d.day.isoformat()[5:] for d in dash.days if d.day is not None]
-    series: list[tuple[str, list[float | None], Any]] = [
-        ("chart_gmv", [d.gmv_fen for d in dash.days], yuan_of),
-        ("chart_net_gmv", [d.net_gmv_fen for d in dash.days], yuan_of),
-        ("chart_quality_gmv", [d.quality_gmv_fen for d in dash.days], yuan_of),
-        ("chart_refund_rate", [d.refund_rate if d.orders else None for d in dash.days], percent),
-        (
-            "chart_complaint_rate",
-            [d.complaint_rate if d.orders else None for d in dash.days],
-            percent,
-        ),
-        (
-            "chart_good_review_rate",
-            [d.good_review_rate if d.reviews else None for d in dash.days],
-            percent,
-        ),
-        (
-            "chart_repurchase_rate",
-            [d.repurchase_rate if d.orders else None for d in dash.days],
-            percent,
-        ),
-        (
-            "chart_new_customer_share",
-            [d.new_customer_share if d.orders else None for d in dash.days],
-            percent,
-        ),
-        (
-            "chart_discovery_rate",
-            [d.discovery_rate if d.orders else None for d in dash.days],
-            percent,
-        ),
-        ("chart_rural_gmv", [d.rural_gmv_fen for d in dash.days], yuan_of),
-    ]
-    charts: list[LineChart] = [line_chart(key, labels, values, fmt) for key, values, fmt in series]
+    charts = dashboard_charts(dash)
     return render(
         request,
         "ops/dashboard.html",
