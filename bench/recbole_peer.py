@@ -11,7 +11,11 @@ evaluates the `valid` file after every epoch with its own full-sort NDCG@10, sto
 trains exactly `epochs` epochs (our `test` stage, with the epoch count found on valid). The
 lists are then made here, not by RecBole's evaluator: `full_sort_predict` scores every item,
 the user's history is masked, and the top K go back to bench/compare.py, which scores them with
-xingqu's metric functions, exactly as it scores every other system.
+xingqu's metric functions, exactly as it scores every other system. When WORKDIR also holds
+`inputs_test.npz` (sequential models, RecBole's leave-one-out protocol), the same early-stopped
+model also writes `topk_test.npy` / `impression_scores_test.npy` from the test stage's inputs.
+A `time_budget` (seconds) in the job's params stops training after the first epoch that ends
+past it; the best checkpoint so far is used, and result.json says so.
 
 This file must not import xingqu: that package needs NumPy 2 and this environment cannot have it.
 """
