@@ -196,6 +196,8 @@ def run_system(
                 "metrics": best["metrics"],
                 "fit_seconds": best["fit_seconds"],
                 "epochs_run": best["epochs_run"],
+                "best_epoch": best["best_epoch"],
+                "stopped_by_time_budget": best["stopped_by_time_budget"],
             }  # the early-stopping run's time stays here; "fit_seconds" is the final fit only
         return result
     assert factory is not None

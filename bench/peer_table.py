@@ -87,10 +87,21 @@ def ratio(systems: dict[str, dict[str, Any]], metric: str) -> dict[str, Any] | N
 
 
 def epochs(result: dict[str, Any]) -> str:
+    """How a RecBole model's training went: epochs run on valid and why it stopped, and the
+    epochs of the retrain on train + valid when there was one."""
     if "epochs_run" not in result:
         return ""
-    cap = result.get("hyper_parameters", {}).get("epochs")
-    return f"best {result.get('best_epoch')} of {result['epochs_run']} (cap {cap})"
+    params = result.get("hyper_parameters", {})
+    valid = result.get("valid")
+    if valid is None or params.get("test_after_valid"):  # one early-stopped run
+        budget = " (time budget)" if result.get("stopped_by_time_budget") else ""
+        cap = params.get("epochs")
+        return f"best {result.get('best_epoch')} of {result['epochs_run']}{budget}, cap {cap}"
+    budget = " (time budget)" if valid.get("stopped_by_time_budget") else ""
+    return (
+        f"valid: {valid['epochs_run']} epochs{budget} in {valid['fit_seconds']:.0f} s; "
+        f"retrained {result['epochs_run']}"
+    )
 
 
 def rows(split: str, systems: dict[str, dict[str, Any]]) -> list[list[str]]:

@@ -63,7 +63,9 @@ def test_peer_table_takes_each_systems_newest_full_result_and_rates_xingqu(
     _write(tmp_path, "1", [_result("transition", 0.05)], created="20260101T000000Z")
     _write(tmp_path, "2", [_result("transition", 0.04)], created="20260102T000000Z")
     _write(tmp_path, "3", [_result("als", 0.9)], created="20260103T000000Z", smoke=True)
-    sasrec = _result("recbole-sasrec", 0.02, epochs_run=3, best_epoch=2)
+    sasrec = _result(
+        "recbole-sasrec", 0.02, epochs_run=3, best_epoch=2, stopped_by_time_budget=True
+    )
     sasrec["hyper_parameters"] = {"epochs": 20}
     _write(
         tmp_path,
@@ -83,7 +85,15 @@ def test_peer_table_takes_each_systems_newest_full_result_and_rates_xingqu(
     assert (comparison["xingqu"], comparison["peer"]) == ("xingqu-blend", "transition")
     assert round(comparison["ratio"], 3) == 1.15 and comparison["verdict"] == "goal met"
     assert rows[0][0] == "xingqu-blend"
-    assert rows[1] == ["recbole-sasrec", "0.0400", "0.0200", "–", "–", "12", "best 2 of 3 (cap 20)"]
+    assert rows[1] == [
+        "recbole-sasrec",
+        "0.0400",
+        "0.0200",
+        "–",
+        "–",
+        "12",
+        "best 2 of 3 (time budget), cap 20",
+    ]
 
 
 def test_peer_table_says_when_the_goal_or_the_floor_is_missed() -> None:
