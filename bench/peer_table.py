@@ -67,7 +67,7 @@ def ratio(systems: dict[str, dict[str, Any]], metric: str) -> dict[str, Any] | N
     mine, theirs = ours[best_ours]["metrics"][metric], peers[best_peer]["metrics"][metric]
     value = mine / theirs if theirs else None
     verdict = (
-        "n/a: every peer scores 0"
+        "no ratio: every peer scores 0"
         if value is None
         else "goal met"
         if value >= GOAL - 1e-9
