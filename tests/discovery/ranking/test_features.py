@@ -47,10 +47,11 @@ def test_features_hold_the_required_columns_once_each() -> None:
         "hour_cos",
         "retrieval_score",
         "price_vs_user_level",
+        "user_item_cf",
     } | {f"channel_{name}" for name in CHANNELS}
     # then every one is there, and nothing is there twice
     assert set(FEATURES) == required
-    assert len(FEATURES) == len(set(FEATURES)) == 29
+    assert len(FEATURES) == len(set(FEATURES)) == 30
     assert CHANNELS == (
         "model",
         "session",

@@ -60,6 +60,7 @@ class FeatureInputs:
     epoch_s: Vector  # when the item is (was) shown
     retrieval_score: Vector  # 0..1
     channel_codes: Vector  # index into CHANNELS
+    user_item_cf: Vector  # ALS preference (EngineModel.cf_scores), 0 unknown
 
 
 def feature_matrix(inputs: FeatureInputs) -> FloatArray:
@@ -96,6 +97,7 @@ def feature_columns(x: FeatureInputs) -> dict[str, np.ndarray]:
         "merchant_new": np.asarray(x.merchant_new, dtype=np.float64),
         "retrieval_score": np.asarray(x.retrieval_score, dtype=np.float64),
         "price_vs_user_level": price_vs_user_level(item_price, user_price),
+        "user_item_cf": np.asarray(x.user_item_cf, dtype=np.float64),
         **hour_columns(local_hour(np.asarray(x.epoch_s, dtype=np.float64))),
     }
     for code, kind in enumerate(KINDS):

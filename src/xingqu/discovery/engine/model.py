@@ -24,6 +24,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from xingqu.discovery.ranking.ranker import MultiTaskRanker
+from xingqu.discovery.retrieval.als import ALSRecommender
 from xingqu.discovery.retrieval.blend import BlendRecommender
 from xingqu.discovery.retrieval.exploration import CategoryExplorationChannel
 from xingqu.discovery.retrieval.transition import TransitionRecommender
@@ -80,16 +81,22 @@ class EngineModel:
     _content_order: IntArray = field(init=False, repr=False)
     _user_order: IntArray = field(init=False, repr=False)
     transition: TransitionRecommender | None = field(init=False, default=None)
+    als: ALSRecommender | None = field(init=False, default=None)
     category_index: dict[int, int] = field(init=False, repr=False)
     category_items: dict[int, IntArray] = field(init=False, repr=False)  # id → item indices
 
     def __post_init__(self) -> None:
         self._content_order = np.argsort(self.items.content_ids, kind="stable")
         self._user_order = np.argsort(self.user_ids, kind="stable")
-        if self.blend is not None and "transition" in self.blend.active_:
-            channel = self.blend.channels_[self.blend.active_.index("transition")]
-            if isinstance(channel, TransitionRecommender):
+        for name, channel in zip(
+            self.blend.active_ if self.blend is not None else [],
+            self.blend.channels_ if self.blend is not None else [],
+            strict=True,
+        ):
+            if name == "transition" and isinstance(channel, TransitionRecommender):
                 self.transition = channel
+            if name == "als" and isinstance(channel, ALSRecommender):
+                self.als = channel
         self.category_index = {int(c): i for i, c in enumerate(self.category_ids)}
         self.category_items = _category_lists(self.items)
 
@@ -112,6 +119,27 @@ class EngineModel:
         followers[found] = self.creator_followers[where[found]]
         rating[found] = self.creator_rating[where[found]]
         return followers, rating
+
+    def cf_scores(self, user_id: int, recent_items: IntArray, items: IntArray) -> FloatArray:
+        """The ALS preference of the user for each of `items` (item indices, -1 unknown): their
+        factors · the item's factors; a user the version does not know is folded in as the mean
+        factors of `recent_items` (item indices of what they engaged with last); 0 where either
+        side is unknown or the blend has no ALS channel."""
+        out = np.zeros(len(items), dtype=np.float32)
+        als = self.als
+        if als is None or len(items) == 0:
+            return out
+        user = self.user_index(user_id)
+        if 0 <= user < len(als.user_factors_):
+            vector = als.user_factors_[user]
+        else:
+            known = recent_items[(recent_items >= 0) & (recent_items < len(als.item_factors_))]
+            if len(known) == 0:
+                return out
+            vector = als.item_factors_[known].mean(axis=0)
+        found = (items >= 0) & (items < len(als.item_factors_))
+        out[found] = als.item_factors_[items[found]] @ vector
+        return out
 
     def product_prices(self, product_ids: npt.ArrayLike) -> IntArray:
         """Training-time prices of products (0 when unknown)."""

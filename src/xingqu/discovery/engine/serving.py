@@ -404,8 +404,10 @@ def _inputs(
     counts = np.zeros((5, n), dtype=np.float32)
     followers = np.zeros(n, dtype=np.float32)
     user_price = 0.0
+    cf = np.zeros(n, dtype=np.float32)
     if model is not None:
         index = model.item_index([row.card.content_id for row in rows])
+        cf = model.cf_scores(profile.user_id, model.item_index(profile.recent_content), index)
         known = index >= 0
         table = model.items
         for r, column in enumerate(
@@ -440,6 +442,7 @@ def _inputs(
         epoch_s=now.timestamp(),
         retrieval_score=[row.proposal.strength for row in rows],
         channel_codes=[CHANNELS.index(row.proposal.channel.value) for row in rows],
+        user_item_cf=cf,
     )
 
 

@@ -49,6 +49,10 @@ Retrieval
 Cross
 - `price_vs_user_level`: `item_price_log − user_price_level` when both are known, else 0
   (`price_vs_user_level`): positive means dearer than what the user usually pays.
+- `user_item_cf`: the collaborative-filtering preference of the user for the item (the inner
+  product of their ALS factors; for a user the model version does not know, the mean factors of
+  the content they engaged with last), 0 when either is unknown: a personal signal for every
+  candidate, whichever channel brought it.
 """
 
 from __future__ import annotations
@@ -105,6 +109,7 @@ FEATURES: tuple[str, ...] = (
     *CHANNEL_FEATURES,
     # cross
     "price_vs_user_level",
+    "user_item_cf",
 )
 """The ranker's input columns, in the order of the matrix `assemble` returns."""
 
