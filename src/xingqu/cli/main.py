@@ -302,6 +302,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
     platform: Platform = build_platform(settings)
     platform.refresh_statistics()
+    platform.feed_engine.warm_up(platform.uow())
     mode = "on" if settings.demo_mode else "off"
     console.print(
         f"Serving http://{host}:{port}/ (API docs at /docs, demo mode {mode}); Ctrl-C stops."

@@ -120,3 +120,19 @@ def test_a_new_version_is_swapped_in_without_dropping_requests(trained: Platform
         assert set(versions[:switch]) == {old}
         assert set(versions[switch:]) <= {manifest.version}
     assert any(manifest.version in versions for versions in seen.values())
+
+
+def test_warming_up_loads_the_version_before_the_first_request(trained_template, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # given a fresh server process's platform (nothing loaded yet)
+    from tests.sim.tiny import copy_world
+
+    from .conftest import trained_platform
+
+    p = trained_platform(copy_world(trained_template, tmp_path / "w"))
+    assert p.feed_engine.slot.held is None
+    # when it warms up
+    p.feed_engine.warm_up(p.uow())
+    # then the current version is held, without any feed served
+    held = p.feed_engine.slot.held
+    assert held is not None and held.version == p.feed_engine.slot.registry.current()  # type: ignore[union-attr]
+    p.close()

@@ -48,7 +48,7 @@ from xingqu.discovery.errors import DiscoveryError
 from xingqu.discovery.models import BehaviourEvent, ServedFeatures
 from xingqu.discovery.popularity import popularity_cache
 from xingqu.discovery.port import DataPort
-from xingqu.discovery.ranking.features import CHANNELS, FEATURE_SET, KINDS
+from xingqu.discovery.ranking.features import CHANNELS, FEATURE_SET, FEATURES, KINDS
 from xingqu.discovery.ranking.ranker import Heads
 from xingqu.discovery.ranking.rerank import Candidate, Placed, RerankPolicy, rerank
 from xingqu.discovery.ranking.value import QualityGmvValue
@@ -151,6 +151,11 @@ class ModelSlot:
                 self._loader.start()
         return self._model
 
+    @property
+    def held(self) -> EngineModel | None:
+        """The version held right now (no look at the registry)."""
+        return self._model
+
     def refresh(self) -> EngineModel | None:
         """Load the current version now (in this thread) if it is not the one held."""
         if self.registry is None:
@@ -218,6 +223,18 @@ class FeedEngine:
     @property
     def model(self) -> EngineModel | None:
         return self.slot.get()
+
+    def warm_up(self, uow: UnitOfWork) -> None:
+        """Load the current version and fill the aggregates before the first request needs
+        them (a server calls this when it starts; the first feed would otherwise pay for it)."""
+        model = self.slot.refresh()
+        now = uow.clock.now()
+        popularity_cache(uow.engine).current(uow.reader, now, real_time=is_real_time(uow.clock))
+        with uow.reader() as reader:
+            DataPort(reader).merchant_quality(set())
+            self._exploration_arms(reader, now)
+        if model is not None and model.ranker is not None:
+            model.ranker.predict(np.zeros((1, len(FEATURES)), dtype=np.float32))
 
     def serve(self, uow: UnitOfWork, actor: Actor, *, limit: int = 20, log: bool = True) -> Feed:
         """The next page of the actor's feed; logs what it shows (`log=False`: a preview that
