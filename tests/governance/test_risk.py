@@ -82,11 +82,12 @@ def test_fake_shipping_needs_three_unscanned_parcels_shipped_the_same_day() -> N
 
 @pytest.fixture(scope="module")
 def trading_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small simulated marketplace with two days of honest trade (about 60 orders, 8 shops)."""
+    """A small simulated marketplace with two days of honest trade (about 65 orders, 8 shops).
+    400 people: since the feed's profile change (commit ed7d44a) 300 place only about 35."""
     data_dir = tmp_path_factory.mktemp("governance-world") / "data"
     prepare_demo(
         tiny_settings(data_dir),
-        WorldSize(users=300, merchants=8, products=160, creators=12, content=300),
+        WorldSize(users=400, merchants=8, products=160, creators=12, content=300),
         days=2,
         seed=11,
         rebuild=True,
