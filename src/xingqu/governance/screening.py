@@ -115,7 +115,8 @@ class PriceBand:
 
 
 class TextModel(Protocol):
-    """The learned stage: the most likely violation code for a text, with its probability."""
+    """The learned stage: the most likely violation code for a text, and the probability that
+    the text violates something (review flags it at `classifier_threshold` and above)."""
 
     version: str
 
