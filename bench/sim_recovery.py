@@ -2,25 +2,32 @@
 
 usage: python bench/sim_recovery.py [--users 2000 --content 6000 --days 3 --seed 42 --k 20]
                                     [--data-dir var/bench-recovery] [--reuse] [--out FILE]
+                                    [--policies NAME ...]
 
-1. Builds a simulated marketplace through the services (`xingqu demo`'s code, without serving)
-   and lives `--days` days in it; after each day the engine trains a new version on the log so
-   far (as `xingqu demo` does). The people's interests are known to the simulator only: each has
-   explicit interests and *latent* ones (categories they would like but have not looked for).
-2. After the last day, each person gets one list of `--k` items from each system, every list
-   leaving out what the person has already been shown or engaged with:
+The simulated people's interests are known to the simulator only: each has explicit interests
+and *latent* ones (categories they would like but do not look for). Two measurements:
+
+1. **Outcome, one simulated world per policy (`POLICIES`).** The same world (same seed) is built
+   through the services (`xingqu demo`'s code) and lives `--days` days, each time with another
+   policy serving every feed; after each day the engine trains a new version on the log so far.
+   At the end, against the truth: the share of each person's latent interests they ended up
+   engaging with (discovered: the feed showed them, and they liked it), the mean true interest
+   weight of what they were shown, orders paid and GMV. Arms: the Xingqu engine; the same engine
+   without its exploration channel; plain CF — ALS retrieval (with popular items for people it
+   does not know) in the same serving stack; a popularity feed (trending and fresh content).
+2. **One page after the engine's days.** Each person gets one list of `--k` items from each
+   system, every list leaving out what the person has already been shown or engaged with:
    - `xingqu engine`: the feed engine's page (`FeedEngine.serve(log=False)`: nothing written);
    - `xingqu engine, no exploration`: the same engine with the exploration channel off;
    - `popularity`: the most engaged items (`PopularityRecommender`);
-   - `plain CF`: ALS alone (`ALSRecommender`, 64 factors) on the same engagements.
-   Popularity and ALS are fitted on exactly what the engine's last training read.
-3. Scores each system's lists against the truth (`sim.recovery.latent_recovery`): the share of
-   people with a latent interest shown at least one item of it (hit rate), the mean share of a
-   person's latent categories shown (recall), the same over latent categories the person had
-   never engaged with (unrevealed recall: what only discovery can find), and the nDCG of the
-   list with each slot's gain the person's true interest weight in its category.
+   - `plain CF (ALS)`: ALS alone (`ALSRecommender`, 64 factors) on the same engagements.
+   Popularity and ALS are fitted on exactly what the engine's last training read. Scored with
+   `sim.recovery.latent_recovery`: the share of people with a latent interest shown at least
+   one item of it (hit rate), the mean share of a person's latent categories shown (recall),
+   the same over latent categories the person had never engaged with (unrevealed recall), and
+   the nDCG of the list with each slot's gain the person's true interest weight in its category.
 
-Prints a table and writes JSON (bench/results/sim_recovery.json by default).
+Prints tables and writes JSON (bench/results/sim_recovery.json by default).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import time
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -56,43 +64,66 @@ from xingqu.discovery.engine.training import (
 from xingqu.discovery.port import DataPort
 from xingqu.discovery.retrieval.als import ALSRecommender
 from xingqu.discovery.retrieval.popularity import PopularityRecommender
-from xingqu.discovery.rules import Channel
+from xingqu.discovery.rules import Action, Channel
 from xingqu.shared.clock import ManualClock
 from xingqu.sim.context import consumer
 from xingqu.sim.recovery import Recovery, latent_recovery
+from xingqu.sim.report import SimulationReport
 from xingqu.sim.truth import SimProgress, SimTruth
 from xingqu.sim.world import WorldSize
 
 console = Console()
 
 
+POLICIES: dict[str, dict[str, Any]] = {
+    "xingqu engine": {},
+    "engine without exploration": {
+        "feed_channels": [c.value for c in Channel if c != Channel.EXPLORATION]
+    },
+    "plain CF (ALS) feed": {"feed_channels": ["model", "trending"], "retrieval_model": "als"},
+    "popularity feed": {"feed_channels": ["trending", "fresh"]},
+}
+"""What serves the simulated people's feeds in each arm of the outcome comparison (Settings)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    settings = Settings(data_dir=args.data_dir, environment="test", demo_mode=True)
     size = WorldSize(args.users, args.merchants, args.products, args.creators, args.content)
-    started = time.perf_counter()
     now = datetime.now(UTC).replace(microsecond=0)
-    result = prepare_demo(
-        settings,
-        size,
-        days=args.days,
-        seed=args.seed,
-        rebuild=not args.reuse,
-        console=console if args.progress else Console(file=io.StringIO()),
-        now=now,
-    )
-    simulate_s = time.perf_counter() - started
-    truth = result.truth
-    progress = SimProgress.load(settings.data_dir)
-    end = datetime.fromisoformat(progress.last_end) if progress else now
-    platform = build_platform(settings, clock=ManualClock(end))
-    try:
-        lists, revealed, fit_s = _lists(platform, truth, end, args.k)
-    finally:
-        platform.close()
+    outcomes: dict[str, dict[str, float]] = {}
+    simulate_s: dict[str, float] = {}
+    for arm, (name, overrides) in enumerate(POLICIES.items()):
+        if args.policies and name != "xingqu engine" and name not in args.policies:
+            continue
+        settings = Settings(
+            data_dir=args.data_dir / f"arm{arm}", environment="test", demo_mode=True, **overrides
+        )
+        started = time.perf_counter()
+        result = prepare_demo(
+            settings,
+            size,
+            days=args.days,
+            seed=args.seed,
+            rebuild=not args.reuse,
+            console=console if args.progress else Console(file=io.StringIO()),
+            now=now,
+        )
+        simulate_s[name] = round(time.perf_counter() - started, 1)
+        progress = SimProgress.load(settings.data_dir)
+        end = datetime.fromisoformat(progress.last_end) if progress else now
+        platform = build_platform(settings, clock=ManualClock(end))
+        try:
+            outcomes[name] = _outcome(platform, result.truth, result.report, end)
+            if name == "xingqu engine":
+                truth = result.truth
+                lists, revealed, fit_s = _lists(platform, truth, end, args.k)
+        finally:
+            platform.close()
+        console.print(f"{name}: {json.dumps({k: round(v, 4) for k, v in outcomes[name].items()})}")
     rows = {
         name: latent_recovery(ls, truth, k=args.k, revealed=revealed) for name, ls in lists.items()
     }
+    _print_outcomes(outcomes, args)
     _print(rows, args)
     payload = {
         "command": " ".join(
@@ -104,14 +135,74 @@ def main(argv: list[str] | None = None) -> int:
         "days": args.days,
         "seed": args.seed,
         "k": args.k,
-        "simulate_and_train_s": round(simulate_s, 1),
+        "simulate_and_train_s": simulate_s,
+        "policies": POLICIES,
+        "outcomes": outcomes,
         "baseline_fit_s": {name: round(s, 2) for name, s in fit_s.items()},
-        "systems": {name: asdict(r) for name, r in rows.items()},
+        "lists_after_the_engine_arm": {name: asdict(r) for name, r in rows.items()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     console.print(f"wrote {args.out}")
     return 0
+
+
+def _outcome(
+    platform: Platform, truth: SimTruth, report: SimulationReport | None, end: datetime
+) -> dict[str, float]:
+    """What the simulated days led to, against the truth: the share of people's latent
+    interests they ended up engaging with (discovered), the mean true interest of what they were
+    shown, and the money."""
+    ids = {c.code: c.id for c in truth.categories}
+    discovered: list[float] = []
+    relevance: list[float] = []
+    with platform.uow(readonly=True) as uow:
+        data = DataPort(uow)
+        for user in truth.users:
+            profile = build_profile(data, user.user_id, end)
+            latent = {ids[c] for c in user.latent}
+            if latent:
+                discovered.append(len(latent & profile.engaged_categories) / len(latent))
+            weights = {ids[c]: w for c, w in user.interests.items()}
+            shown = [
+                s.category_id
+                for s in data.user_signals(
+                    user.user_id, since=end - timedelta(days=30), limit=10_000
+                )
+                if s.action == Action.IMPRESSION
+            ]
+            if shown:
+                relevance.append(sum(weights.get(c, 0.0) for c in shown) / len(shown))
+    return {
+        "latent_discovered": sum(discovered) / len(discovered),
+        "shown_interest": sum(relevance) / len(relevance),
+        "orders_paid": float(report.orders_paid if report else 0),
+        "gmv_yuan": (report.gmv_fen / 100.0) if report else 0.0,
+    }
+
+
+def _print_outcomes(outcomes: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
+    table = Table(
+        title=f"What {args.days} simulated days led to, by what served the feed "
+        f"({args.users:,} people, seed {args.seed})"
+    )
+    for column in (
+        "feed served by",
+        "latent interests discovered",
+        "interest of what was shown",
+        "orders paid",
+        "GMV ¥",
+    ):
+        table.add_column(column, justify="left" if column == "feed served by" else "right")
+    for name, o in outcomes.items():
+        table.add_row(
+            name,
+            f"{o['latent_discovered']:.3f}",
+            f"{o['shown_interest']:.4f}",
+            f"{o['orders_paid']:.0f}",
+            f"{o['gmv_yuan']:,.0f}",
+        )
+    console.print(table)
 
 
 def _lists(
@@ -233,6 +324,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="reuse a world built before")
     parser.add_argument("--progress", action="store_true", help="show the simulation's bars")
     parser.add_argument("--out", type=Path, default=Path("bench/results/sim_recovery.json"))
+    parser.add_argument(
+        "--policies",
+        nargs="*",
+        default=None,
+        help="only these arms besides the engine (default: all of POLICIES)",
+    )
     return parser.parse_args(argv)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from xingqu.config import Settings
 from xingqu.discovery.engine.registry import ModelRegistry
 from xingqu.discovery.feed import FeedEngine
+from xingqu.discovery.rules import parse_channels
 from xingqu.shared.clock import Clock, SystemClock
 from xingqu.store import migrate
 from xingqu.store.bus import Handler, OutboxRelay, make_publisher
@@ -104,6 +105,8 @@ def build_platform(
         relay=relay,
         payments=payments or FakePaymentProvider(),
         feed_engine=FeedEngine(
-            ModelRegistry(settings.resolved_models_dir), poll_s=settings.model_poll_s
+            ModelRegistry(settings.resolved_models_dir),
+            poll_s=settings.model_poll_s,
+            channels=parse_channels(settings.feed_channels),
         ),
     )

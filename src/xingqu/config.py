@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     sequence_model: bool = Field(
         default=False, description="train SASRec in the retrieval blend (needs the sequence extra)"
     )
+    retrieval_model: str = Field(
+        default="blend",
+        description="the model channel's estimator: blend, als, ease, transition, … "
+        "(xingqu.discovery.retrieval.pipelines)",
+    )
+    feed_channels: list[str] | None = Field(
+        default=None,
+        description='retrieval channels switched on, as JSON: \'["model", "interest", "trending"]\' '
+        "(unset: all)",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

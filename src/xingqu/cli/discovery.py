@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -39,6 +39,16 @@ def learn_exploration(platform: Platform) -> Learned:
         )
 
 
+def training_settings(settings: Settings, **overrides: Any) -> TrainingSettings:
+    """How this platform trains (`XINGQU_SEQUENCE_MODEL`, `XINGQU_RETRIEVAL_MODEL`)."""
+    chosen: dict[str, Any] = {
+        "sequence_model": settings.sequence_model,
+        "retrieval": settings.retrieval_model,
+        **overrides,
+    }
+    return TrainingSettings(**chosen)
+
+
 def retrain(platform: Platform, *, now: datetime, step: Step = no_progress) -> Manifest:
     """Learn the bandit, refresh the planner's statistics, train and publish a new version,
     and serve it from this process."""
@@ -50,7 +60,7 @@ def retrain(platform: Platform, *, now: datetime, step: Step = no_progress) -> M
         lambda: platform.uow(readonly=True),
         registry,
         now=now,
-        settings=TrainingSettings(sequence_model=platform.settings.sequence_model),
+        settings=training_settings(platform.settings),
         step=step,
     )
     platform.feed_engine.slot.refresh()
@@ -126,7 +136,8 @@ def train(
         learned = learn_exploration(platform)
         platform.refresh_statistics()
         registry = ModelRegistry(settings.resolved_models_dir)
-        training = TrainingSettings(
+        training = training_settings(
+            settings,
             window_days=window_days,
             sequence_model=settings.sequence_model if sequence_model is None else sequence_model,
         )

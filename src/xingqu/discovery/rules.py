@@ -262,6 +262,19 @@ class Channel(StrEnum):
     TRENDING = "trending"  # engagement over the recent window
 
 
+def parse_channels(names: Sequence[str] | None) -> frozenset[Channel]:
+    """The channels named (None: all of them); an unknown name is a ValueError that lists the
+    known ones."""
+    if names is None:
+        return frozenset(Channel)
+    unknown = sorted(set(names) - {c.value for c in Channel})
+    if unknown or not names:
+        raise ValueError(
+            f"feed channels must be some of {', '.join(c.value for c in Channel)}; got {list(names)}"
+        )
+    return frozenset(Channel(n) for n in names)
+
+
 CANDIDATE_SHARES: Mapping[Channel, float] = {
     Channel.MODEL: 0.26,
     Channel.SESSION: 0.14,

@@ -25,6 +25,7 @@ from scipy import sparse
 
 from xingqu.discovery.ranking.ranker import MultiTaskRanker
 from xingqu.discovery.retrieval.als import ALSRecommender
+from xingqu.discovery.retrieval.base import Recommender
 from xingqu.discovery.retrieval.blend import BlendRecommender
 from xingqu.discovery.retrieval.exploration import CategoryExplorationChannel
 from xingqu.discovery.retrieval.transition import TransitionRecommender
@@ -73,7 +74,7 @@ class EngineModel:
     creator_rating: FloatArray
     product_ids: IntArray  # sorted
     product_price_fen: IntArray
-    blend: BlendRecommender | None
+    blend: Recommender | None  # the retrieval model: a blend, or one estimator
     exploration: CategoryExplorationChannel | None
     ranker: MultiTaskRanker | None
     category_lift: FloatArray | None = None  # categories × categories (training.response_lift)
@@ -88,15 +89,18 @@ class EngineModel:
     def __post_init__(self) -> None:
         self._content_order = np.argsort(self.items.content_ids, kind="stable")
         self._user_order = np.argsort(self.user_ids, kind="stable")
-        for name, channel in zip(
-            self.blend.active_ if self.blend is not None else [],
-            self.blend.channels_ if self.blend is not None else [],
-            strict=True,
-        ):
-            if name == "transition" and isinstance(channel, TransitionRecommender):
-                self.transition = channel
-            if name == "als" and isinstance(channel, ALSRecommender):
-                self.als = channel
+        parts: list[Recommender] = (
+            list(self.blend.channels_)
+            if isinstance(self.blend, BlendRecommender)
+            else [self.blend]
+            if self.blend is not None
+            else []
+        )
+        for part in parts:
+            if isinstance(part, TransitionRecommender):
+                self.transition = part
+            if isinstance(part, ALSRecommender):
+                self.als = part
         self.category_index = {int(c): i for i, c in enumerate(self.category_ids)}
         self.category_items = _category_lists(self.items)
 
@@ -173,12 +177,15 @@ class EngineModel:
         components[TABLES_FILE] = (
             f"id maps and feature tables: {len(self.items)} items, {len(self.user_ids)} users"
         )
-        if self.blend is not None:
+        if isinstance(self.blend, BlendRecommender):
             self.blend.save(folder / BLEND_DIR)
             weights = ", ".join(
                 f"{n} {w:g}" for n, w in zip(self.blend.active_, self.blend.weights_, strict=True)
             )
             components[BLEND_DIR] = f"retrieval blend ({weights})"
+        elif self.blend is not None:
+            self.blend.save(folder / BLEND_DIR)
+            components[BLEND_DIR] = f"retrieval model ({type(self.blend).__name__})"
         if self.exploration is not None:
             self.exploration.save(folder / EXPLORATION_DIR)
             components[EXPLORATION_DIR] = "category co-affinity (exploration channel)"
@@ -194,7 +201,7 @@ class EngineModel:
         with np.load(folder / TABLES_FILE, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
         items = ItemTable(**{name: arrays[f"items.{name}"] for name in _ITEM_FIELDS})
-        blend = BlendRecommender.load(folder / BLEND_DIR) if (folder / BLEND_DIR).is_dir() else None
+        blend = Recommender.load(folder / BLEND_DIR) if (folder / BLEND_DIR).is_dir() else None
         exploration = (
             CategoryExplorationChannel.load(folder / EXPLORATION_DIR)
             if (folder / EXPLORATION_DIR).is_dir()

@@ -47,9 +47,9 @@ from xingqu.discovery.interactions import Interactions
 from xingqu.discovery.port import LOG_COLUMNS, DataPort
 from xingqu.discovery.ranking.features import FEATURES, KINDS
 from xingqu.discovery.ranking.ranker import Labels, MultiTaskRanker
-from xingqu.discovery.retrieval.blend import BlendRecommender
+from xingqu.discovery.retrieval.base import Recommender
 from xingqu.discovery.retrieval.exploration import CategoryExplorationChannel
-from xingqu.discovery.retrieval.pipelines import interest_blend
+from xingqu.discovery.retrieval.pipelines import ESTIMATORS, interest_blend
 from xingqu.discovery.rules import (
     ACTION_CODES,
     CLICK_ACTIONS,
@@ -70,6 +70,7 @@ CHUNK = 50_000
 class TrainingSettings:
     window_days: int = 30
     sequence_model: bool = False  # SASRec in the blend (needs the `sequence` extra)
+    retrieval: str = "blend"  # a name of `retrieval.pipelines.ESTIMATORS` (the model channel)
     min_users: int = 20
     min_ranker_rows: int = 2_000
     ranker_holdout: float = 0.1
@@ -239,17 +240,18 @@ def fit_version(
     timings["labels_s"] = time.perf_counter() - started
 
     interactions, user_ids = engagements(data, durations, category_index)
-    blend: BlendRecommender | None = None
+    blend: Recommender | None = None
     exploration: CategoryExplorationChannel | None = None
     engaged_users = interactions.n_users
     if engaged_users >= settings.min_users:
         started = time.perf_counter()
-        advance = step("fitting the retrieval blend", 1)
-        blend = interest_blend(sequence_model=settings.sequence_model).fit(interactions)
+        advance = step(f"fitting the retrieval model ({settings.retrieval})", 1)
+        blend = retrieval_model(settings).fit(interactions)
         advance(1)
         timings["blend_s"] = time.perf_counter() - started
-        if getattr(blend, "tune_ndcg_", None) is not None:
-            metrics["blend.tune_ndcg@10"] = float(blend.tune_ndcg_)
+        tuned = getattr(blend, "tune_ndcg_", None)
+        if tuned is not None:
+            metrics["blend.tune_ndcg@10"] = float(tuned)
         started = time.perf_counter()
         exploration = CategoryExplorationChannel().fit(
             leaned_toward(data, durations, category_index)
@@ -292,6 +294,18 @@ def fit_version(
         metrics=metrics,
         timings=timings,
     )
+
+
+def retrieval_model(settings: TrainingSettings) -> Recommender:
+    """The estimator of the model channel: the tuned blend by default, or any named estimator
+    (`retrieval.pipelines.ESTIMATORS`; "als" is plain collaborative filtering)."""
+    if settings.retrieval not in ESTIMATORS:
+        raise ValueError(
+            f"unknown retrieval model {settings.retrieval!r}; one of {', '.join(ESTIMATORS)}"
+        )
+    if settings.retrieval == "blend":
+        return interest_blend(sequence_model=settings.sequence_model)
+    return ESTIMATORS[settings.retrieval]()
 
 
 def engagements(
