@@ -22,6 +22,7 @@ from xingqu.discovery.rules import (
     interleave,
     max_watch_seconds,
     parse_action,
+    parse_channels,
     popularity_points,
     rank_strength,
     service_quality,
@@ -223,3 +224,11 @@ def test_service_quality_averages_the_log_and_the_experience_score() -> None:
     assert service_quality(0.8, 50.0) == pytest.approx(0.4)
     assert service_quality(0.6, 75.0) == pytest.approx(0.55)
     assert service_quality(1.0, 120.0) == 1.0  # clipped to the scale
+
+
+def test_feed_channels_are_parsed_by_name() -> None:
+    assert parse_channels(None) == frozenset(Channel)
+    assert parse_channels(["model", "trending"]) == {Channel.MODEL, Channel.TRENDING}
+    for bad in (["model", "telepathy"], []):
+        with pytest.raises(ValueError, match="feed channels must be some of model, session"):
+            parse_channels(bad)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pytest
 from sqlalchemy import func, select
 
 from xingqu.bootstrap import Platform
 from xingqu.discovery.engine.outcomes import LogColumns, item_counts, label_impressions
+from xingqu.discovery.engine.training import TrainingSettings, retrieval_model
 from xingqu.discovery.feed import feed
 from xingqu.discovery.models import BehaviourEvent, ServedFeatures
 from xingqu.discovery.rules import ACTION_CODES, Action
@@ -104,3 +106,10 @@ def test_the_engine_serves_the_current_version_and_logs_it(trained: Platform) ->
             .group_by(BehaviourEvent.model_version)
         ).all()
     assert [v for v, _ in logged] == [version]
+
+
+def test_the_retrieval_model_is_chosen_by_name() -> None:
+    assert type(retrieval_model(TrainingSettings(retrieval="als"))).__name__ == "ALSRecommender"
+    assert type(retrieval_model(TrainingSettings())).__name__ == "BlendRecommender"
+    with pytest.raises(ValueError, match="unknown retrieval model 'magic'"):
+        retrieval_model(TrainingSettings(retrieval="magic"))
