@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from xingqu.catalog.errors import CatalogError
-from xingqu.catalog.models import Category, Merchant, Product, ProgrammeTag, Shop, Sku
+from xingqu.catalog.models import Category, Merchant, Product, ProductTag, ProgrammeTag, Shop, Sku
 from xingqu.catalog.rules import ProductStatus, ShopStatus, is_sellable
 from xingqu.shared.errors import not_found
 from xingqu.shared.paging import Page, PageRequest
@@ -176,3 +176,23 @@ def product_shops(uow: UnitOfWork, product_ids: Collection[int]) -> dict[int, in
         return {}
     rows = uow.session.execute(select(Product.id, Product.shop_id).where(Product.id.in_(ids)))
     return {pid: shop for pid, shop in rows}
+
+
+def programme_products(uow: UnitOfWork, product_ids: Collection[int]) -> set[int]:
+    """Those of `product_ids` in a support programme (such as 助农): tagged themselves, or sold
+    by a tagged shop (inside the caller's transaction)."""
+    uow.require_active()
+    ids = sorted(set(product_ids))
+    out: set[int] = set()
+    for start in range(0, len(ids), 500):
+        rows = uow.session.execute(
+            select(Product.id)
+            .join(Shop, Shop.id == Product.shop_id)
+            .outerjoin(ProductTag, ProductTag.product_id == Product.id)
+            .where(
+                Product.id.in_(ids[start : start + 500]),
+                or_(Shop.programme_tag.is_not(None), ProductTag.tag_code.is_not(None)),
+            )
+        )
+        out.update(pid for (pid,) in rows)
+    return out

@@ -3,12 +3,11 @@
 Everything here runs inside the caller's unit of work (read-only is fine) and checks no access:
 the pages and the CLI that show the figures check who is asking.
 
-Sources: the reviews, complaints and product engagements come from discovery's query
-(`product_feedback`), product categories from catalog's (`product_categories`). Paid orders with
-their lines and the programme tags are read from trade's and catalog's tables, read-only and in
-this one file, because neither context has a query that carries an order's payment time, its
-lines' amounts and the programme tags of its products (docs/web.md, "What insight asks of
-trade and catalog"); when they do, this file becomes a thin mapping over them.
+Sources, all through the owning contexts' queries (insight reads no other context's tables): paid
+orders with their lines' products and amounts from trade (`paid_order_lines`); product categories
+and the products in a support programme from catalog (`product_categories`,
+`programme_products`); the reviews, complaints and product engagements from discovery
+(`product_feedback`).
 
 Definitions (see `insight.rules` for the figures themselves):
 
@@ -30,32 +29,16 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
-
 from xingqu.catalog import queries as catalog_queries
-from xingqu.catalog.models import Product, ProductTag, Shop
 from xingqu.discovery import queries as discovery_queries
 from xingqu.insight.rules import PaidOrderFacts
-from xingqu.shared.clock import as_utc
 from xingqu.store.uow import UnitOfWork
-from xingqu.trade.models import Order, OrderLine, Payment
+from xingqu.trade import queries as trade_queries
 
 DISCOVERY_LEAD = timedelta(hours=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ENGAGEMENTS = ("product_click", "add_to_cart", "order")
 FEEDBACK = ("review", "complaint")
-_CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class _Paid:
-    order_id: int
-    buyer_id: int
-    shop_id: int
-    placed_at: datetime
-    paid_at: datetime
-    paid_fen: int
-    refunded_fen: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +61,15 @@ def paid_order_facts(
     uow.require_active()
     since = since or EPOCH
     until = until or datetime.max.replace(tzinfo=UTC)
-    history = _paid_orders(uow)
+    history = trade_queries.paid_order_lines(uow)
     chosen = [
         p
         for p in history
         if since <= p.paid_at < until and (shop_ids is None or p.shop_id in shop_ids)
     ]
-    lines = _lines(uow, [p.order_id for p in history])
-    products = {pid for order_lines in lines.values() for pid, _ in order_lines}
+    products = {pid for p in history for pid, _ in p.lines}
     categories = catalog_queries.product_categories(uow, products)
-    programme = _programme_products(uow, products)
+    programme = catalog_queries.programme_products(uow, products)
     events = discovery_queries.product_feedback(
         uow, EPOCH, until, actions=(*FEEDBACK, *ENGAGEMENTS)
     )
@@ -107,7 +89,7 @@ def paid_order_facts(
     # Attach feedback to the buyer's latest order of the product paid at or before it.
     paid_times: dict[tuple[int, int], list[tuple[datetime, int]]] = defaultdict(list)
     for p in history:
-        for pid, _ in lines.get(p.order_id, []):
+        for pid, _ in p.lines:
             paid_times[(p.buyer_id, pid)].append((p.paid_at, p.order_id))
     complained: set[int] = set()
     worst: dict[int, int] = {}
@@ -128,8 +110,7 @@ def paid_order_facts(
     facts: dict[int, PaidOrderFacts] = {}
     wanted = {p.order_id for p in chosen}
     for p in history:  # in payment order
-        order_lines = lines.get(p.order_id, [])
-        order_categories = {categories[pid] for pid, _ in order_lines if pid in categories}
+        order_categories = {categories[pid] for pid, _ in p.lines if pid in categories}
         if p.order_id in wanted:
             cutoff = p.placed_at - DISCOVERY_LEAD
             new_category = bool(order_categories) and all(
@@ -145,7 +126,7 @@ def paid_order_facts(
                 paid_fen=p.paid_fen,
                 refunded_fen=p.refunded_fen,
                 rural_fen=min(
-                    p.paid_fen, sum(amount for pid, amount in order_lines if pid in programme)
+                    p.paid_fen, sum(amount for pid, amount in p.lines if pid in programme)
                 ),
                 complained=p.order_id in complained,
                 worst_review=worst.get(p.order_id),
@@ -173,60 +154,3 @@ def paid_order_facts(
 def _order_at(times: list[tuple[datetime, int]], at: datetime) -> int | None:
     index = bisect_right(times, (at, 2**63))
     return times[index - 1][1] if index else None
-
-
-def _paid_orders(uow: UnitOfWork) -> list[_Paid]:
-    rows = uow.session.execute(
-        select(
-            Order.id,
-            Order.buyer_id,
-            Order.shop_id,
-            Order.placed_at,
-            Payment.paid_at,
-            Payment.amount_fen,
-            Payment.refunded_fen,
-        )
-        .join(Payment, Payment.order_id == Order.id)
-        .order_by(Payment.paid_at, Order.id)
-    )
-    return [
-        _Paid(oid, buyer, shop, as_utc(placed), as_utc(paid), int(amount), int(refunded))
-        for oid, buyer, shop, placed, paid, amount, refunded in rows
-    ]
-
-
-def _lines(uow: UnitOfWork, order_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
-    """order → [(product id, line amount in fen)]."""
-    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for start in range(0, len(order_ids), _CHUNK):
-        chunk = order_ids[start : start + _CHUNK]
-        rows = uow.session.execute(
-            select(
-                OrderLine.order_id,
-                OrderLine.product_id,
-                OrderLine.quantity * OrderLine.unit_price_fen,
-            ).where(OrderLine.order_id.in_(chunk))
-        )
-        for order_id, product_id, amount in rows:
-            out[order_id].append((product_id, int(amount)))
-    return out
-
-
-def _programme_products(uow: UnitOfWork, product_ids: Collection[int]) -> set[int]:
-    """Those of `product_ids` in a support programme (tagged themselves, or sold by a tagged
-    shop)."""
-    ids = sorted(set(product_ids))
-    out: set[int] = set()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        rows = uow.session.execute(
-            select(Product.id)
-            .join(Shop, Shop.id == Product.shop_id)
-            .outerjoin(ProductTag, ProductTag.product_id == Product.id)
-            .where(
-                Product.id.in_(chunk),
-                or_(Shop.programme_tag.is_not(None), ProductTag.tag_code.is_not(None)),
-            )
-        )
-        out.update(pid for (pid,) in rows)
-    return out

@@ -11,6 +11,11 @@ Facts for the platform's own jobs (participant calls, no access check; see the s
 - `delivery_punctuality(...)`: per shop, shipments whose delivery was due in the window
   (shipped + `Terms.deliver_within_hours`): due, signed for on time.
 - `order_counts(...)`: per shop, orders paid and orders signed for in the window (denominators).
+- `fulfilment_facts(uow, since=, until=)`: per order placed in the window — buyer, shop, status,
+  amount, placed/paid/ship-by/shipped/delivered times, refunded amount, address, device,
+  instrument, product ids and carrier scans (governance's shop-risk detectors).
+- `paid_order_lines(uow)`: every paid order in payment order with its lines' products
+  and amounts (insight's quality-GMV figures).
 
 After-sales handling time and its SLA rate, quality returns and customer-service first-response
 times are in `aftersales.queries`.
@@ -40,6 +45,7 @@ from xingqu.trade.models import (
     CartLine,
     CompensationCoupon,
     Order,
+    OrderLine,
     Payment,
     Shipment,
     TrackingEvent,
@@ -324,6 +330,136 @@ def order_counts(
         for shop_id, n in uow.session.execute(query):
             counts.setdefault(shop_id, [0, 0])[position] = int(n)
     return {shop: OrderCounts(paid, signed) for shop, (paid, signed) in sorted(counts.items())}
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilmentFact:
+    """One order as the shop-risk detectors judge it: who bought where from which device and
+    instrument, what, when it was paid, due to ship, shipped and signed for, how much was
+    refunded and how many carrier scans its parcel has (times in UTC)."""
+
+    order_id: int
+    shop_id: int
+    buyer_id: int
+    status: str
+    total_fen: int
+    placed_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None  # the shipment's time (the order's when there is no shipment)
+    ship_by: datetime | None
+    delivered_at: datetime | None
+    refunded_fen: int
+    address: str
+    device_id: str | None
+    instrument: str | None
+    product_ids: tuple[int, ...]  # one per line, in line order
+    tracking_scans: int  # carrier scans recorded after shipping
+
+
+def fulfilment_facts(
+    uow: UnitOfWork,
+    *,
+    since: datetime,
+    until: datetime,
+    shop_ids: Collection[int] | None = None,
+) -> list[FulfilmentFact]:
+    """Every order placed in [since, until), oldest first, with its fulfilment facts."""
+    uow.require_active()
+    check_window(since, until)
+    query = select(Order).where(Order.placed_at >= since, Order.placed_at < until)
+    query = for_shops(query, Order.shop_id, shop_ids).order_by(Order.placed_at, Order.id)
+    orders = list(uow.session.scalars(query))  # lines, payment and shipment load with them
+    scans: dict[int, int] = {}
+    for chunk in _chunks([order.id for order in orders]):
+        counted = uow.session.execute(
+            select(TrackingEvent.order_id, func.count())
+            .where(TrackingEvent.order_id.in_(chunk))
+            .group_by(TrackingEvent.order_id)
+        )
+        scans.update((order_id, int(n)) for order_id, n in counted)
+    facts = []
+    for order in orders:
+        payment, shipment = order.payment, order.shipment
+        shipped_at = shipment.shipped_at if shipment is not None else order.shipped_at
+        facts.append(
+            FulfilmentFact(
+                order_id=order.id,
+                shop_id=order.shop_id,
+                buyer_id=order.buyer_id,
+                status=order.status,
+                total_fen=order.total_fen,
+                placed_at=as_utc(order.placed_at),
+                paid_at=_utc(order.paid_at),
+                shipped_at=_utc(shipped_at),
+                ship_by=_utc(order.ship_by),
+                delivered_at=_utc(order.delivered_at),
+                refunded_fen=payment.refunded_fen if payment is not None else 0,
+                address=order.address or "",
+                device_id=order.device_id,
+                instrument=payment.instrument if payment is not None else None,
+                product_ids=tuple(line.product_id for line in order.lines),
+                tracking_scans=scans.get(order.id, 0),
+            )
+        )
+    return facts
+
+
+@dataclass(frozen=True, slots=True)
+class PaidOrderLines:
+    """A paid order with what each of its lines cost (product id, quantity × unit price)."""
+
+    order_id: int
+    buyer_id: int
+    shop_id: int
+    placed_at: datetime
+    paid_at: datetime  # the payment's time, UTC
+    paid_fen: int
+    refunded_fen: int
+    lines: tuple[tuple[int, int], ...]  # (product id, line amount in fen), in line order
+
+
+def paid_order_lines(uow: UnitOfWork) -> list[PaidOrderLines]:
+    """Every paid order, in payment order (then by order id), with its lines: every buyer's whole
+    purchase history, for insight's figures."""
+    uow.require_active()
+    query = select(
+        Order.id,
+        Order.buyer_id,
+        Order.shop_id,
+        Order.placed_at,
+        Payment.paid_at,
+        Payment.amount_fen,
+        Payment.refunded_fen,
+    ).join(Payment, Payment.order_id == Order.id)
+    rows = uow.session.execute(query.order_by(Payment.paid_at, Order.id)).all()
+    lines: dict[int, list[tuple[int, int]]] = {}
+    for chunk in _chunks([row[0] for row in rows]):
+        found = uow.session.execute(
+            select(
+                OrderLine.order_id,
+                OrderLine.product_id,
+                OrderLine.quantity * OrderLine.unit_price_fen,
+            )
+            .where(OrderLine.order_id.in_(chunk))
+            .order_by(OrderLine.id)
+        )
+        for order_id, product_id, amount in found:
+            lines.setdefault(order_id, []).append((product_id, int(amount)))
+    out = []
+    for oid, buyer, shop, placed, paid, amount, refunded in rows:
+        bought = tuple(lines.get(oid, ()))
+        out.append(
+            PaidOrderLines(oid, buyer, shop, as_utc(placed), as_utc(paid), amount, refunded, bought)
+        )
+    return out
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def check_window(
