@@ -14,3 +14,4 @@ class AffiliateError(StrEnum):
     INVALID_RATING = "affiliate.invalid_rating"
     NOT_MOUNTED = "affiliate.not_mounted"
     INVALID_FILTER = "affiliate.invalid_filter"
+    SHOP_BELOW_GATE = "affiliate.shop_below_gate"

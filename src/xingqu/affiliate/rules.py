@@ -1,5 +1,5 @@
-"""Pure affiliate rules: plan kinds and their rate ranges, which plan applies to a creator, which
-content touch earns an order line. No I/O."""
+"""Pure affiliate rules: plan kinds and their rate ranges, which plan applies to a creator, the
+shop-score gate of the programme, which content touch earns an order line. No I/O."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from xingqu.affiliate.errors import AffiliateError
-from xingqu.shared.errors import invalid
+from xingqu.shared.errors import conflict, invalid
 from xingqu.trade.rules import parse_choice
 from xingqu.trade.terms import CreatorRating, Terms
 
@@ -70,6 +70,25 @@ def applicable_plan(offers: Sequence[PlanOffer], creator_id: int) -> PlanOffer |
         if mine:
             return max(mine, key=lambda o: (o.rate_bp, o.created_at, o.plan_id))
     return None
+
+
+def passes_shop_gate(shop_score: float, terms: Terms) -> bool:
+    """A shop takes part in the programme while its experience score is at least
+    `Terms.affiliate_min_shop_score` (the platform's gate: ≥ 70)."""
+    return shop_score >= terms.affiliate_min_shop_score
+
+
+def check_shop_gate(shop_id: int, shop_score: float, terms: Terms) -> None:
+    """`affiliate.shop_below_gate` (a conflict) for a shop under the gate."""
+    if not passes_shop_gate(shop_score, terms):
+        raise conflict(
+            AffiliateError.SHOP_BELOW_GATE,
+            f"shop {shop_id}'s experience score is {shop_score:g}; the affiliate programme needs "
+            f"at least {terms.affiliate_min_shop_score}",
+            shop_id=shop_id,
+            score=shop_score,
+            min_score=terms.affiliate_min_shop_score,
+        )
 
 
 def attribution_window_starts(placed_at: datetime, terms: Terms) -> datetime:

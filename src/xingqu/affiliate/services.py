@@ -2,7 +2,9 @@
 
 Merchants publish commission plans on their products: open to every creator (5–50 %) or targeted
 at one creator (up to 80 %); publishing a plan ends the plan it replaces. Creators select products
-that have a plan for them (never their own shop's) and mount them in content. When a buyer
+that have a plan for them (never their own shop's) and mount them in content. Both need the
+shop's experience score (`governance.queries.merchant_scores`) at or above the programme's gate,
+`Terms.affiliate_min_shop_score` (70). When a buyer
 orders, each line is attributed to the content the buyer last touched for that product within
 `Terms.attribution_days` (the content on the order line itself is the latest touch); the line
 earns commission when that content is published, mounts the product, and its creator selected
@@ -36,6 +38,7 @@ from xingqu.affiliate.rules import (
     applicable_plan,
     attribution_window_starts,
     check_plan_rate,
+    check_shop_gate,
     creator_fee_bp,
     parse_rating,
 )
@@ -43,6 +46,7 @@ from xingqu.catalog import queries as catalog_queries
 from xingqu.catalog import services as catalog
 from xingqu.content import queries as content_queries
 from xingqu.content.models import Creator
+from xingqu.governance import queries as governance_queries
 from xingqu.ledger.rules import CommissionShare, CommissionTerms
 from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import conflict, forbidden, invalid, not_found
@@ -64,7 +68,9 @@ def publish_plan(
     uow: UnitOfWork, actor: Actor, cmd: PublishPlan, *, terms: Terms = DEFAULT_TERMS
 ) -> AffiliatePlan:
     """The shop's merchant offers commission on a product; the plan it replaces (the open plan,
-    or the targeted plan for the same creator) ends. Orders already placed keep their rate."""
+    or the targeted plan for the same creator) ends. Orders already placed keep their rate. A
+    shop whose experience score is under the programme's gate may not publish
+    (`affiliate.shop_below_gate`)."""
     try:
         kind = PlanKind(cmd.kind)
     except ValueError:
@@ -79,6 +85,7 @@ def publish_plan(
         catalog.require_shop_access(uow, actor, shop_id, "this product is another merchant's")
         if cmd.creator_id is not None and uow.session.get(Creator, cmd.creator_id) is None:
             raise not_found(AffiliateError.CREATOR_NOT_FOUND, "creator", cmd.creator_id)
+        _check_gate(uow, shop_id, terms)
         now = uow.clock.now()
         replaced = uow.session.scalars(
             select(AffiliatePlan)
@@ -136,8 +143,12 @@ def end_plan(uow: UnitOfWork, actor: Actor, plan_id: int) -> AffiliatePlan:
 # --- creators: selections ---------------------------------------------------------------------
 
 
-def select_product(uow: UnitOfWork, actor: Actor, product_id: int) -> CreatorSelection:
-    """The creator adds a product with a plan for them to their showcase (again: a no-op)."""
+def select_product(
+    uow: UnitOfWork, actor: Actor, product_id: int, *, terms: Terms = DEFAULT_TERMS
+) -> CreatorSelection:
+    """The creator adds a product with a plan for them to their showcase (again: a no-op). A
+    product whose shop's experience score is under the programme's gate may not be selected
+    (`affiliate.shop_below_gate`)."""
     creator = _creator_of(uow, actor)
     shop_id = catalog_queries.get_product(uow, product_id).shop_id  # its own read
     with uow:
@@ -150,6 +161,7 @@ def select_product(uow: UnitOfWork, actor: Actor, product_id: int) -> CreatorSel
             raise conflict(
                 AffiliateError.NO_PLAN, f"product {product_id} has no commission plan for you"
             )
+        _check_gate(uow, shop_id, terms)
         now = uow.clock.now()
         row = uow.session.get(CreatorSelection, (creator.id, product_id))
         if row is None:
@@ -424,6 +436,11 @@ def _creator_of(uow: UnitOfWork, actor: Actor) -> Creator:
     if creator is None:
         raise forbidden("register as a creator first")
     return creator
+
+
+def _check_gate(uow: UnitOfWork, shop_id: int, terms: Terms) -> None:
+    score = governance_queries.merchant_scores(uow, [shop_id])[shop_id].score
+    check_shop_gate(shop_id, score, terms)
 
 
 def _offer(uow: UnitOfWork, product_id: int, creator_id: int) -> PlanOffer | None:

@@ -138,6 +138,9 @@ class Terms:
     targeted_plan_max_bp: int = 8_000
     attribution_days: int = 15
     """The last content touch within this many days before the order earns the commission."""
+    affiliate_min_shop_score: int = 70
+    """A shop takes part in the affiliate programme (publishes plans, has its products selected)
+    while its merchant experience score is at least this (the platform's gate: 70)."""
     creator_fee_bp: dict[CreatorRating, int] = field(default_factory=_creator_fees)
     """The platform's service fee on commission, by the creator's rating."""
     creator_reserve_bp: int = 500
@@ -158,6 +161,8 @@ class Terms:
             raise ValueError("trade terms: payment_window_minutes must be at least 1")
         if not self.open_plan_min_bp <= self.open_plan_max_bp <= self.targeted_plan_max_bp:
             raise ValueError("trade terms: plan rates need open min ≤ open max ≤ targeted max")
+        if self.affiliate_min_shop_score > 100:
+            raise ValueError("trade terms: affiliate_min_shop_score is a score, 0..100")
         if self.targeted_plan_max_bp + self.merchant_fee_bp > 10_000:
             raise ValueError("trade terms: the largest commission plus the fee exceeds 100 %")
         for bp in (*self.creator_fee_bp.values(), self.merchant_fee_bp):

@@ -1,6 +1,6 @@
 """The creator console: my content and how it performs, the products each item carries, the
-affiliate marketplace (products with commission plans from shops that pass the score gate), my
-selections and my commission."""
+affiliate marketplace (products with commission plans from shops that pass the affiliate
+programme's score gate, `affiliate.rules.passes_shop_gate`), my selections and my commission."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from xingqu.affiliate import queries as affiliate_queries
 from xingqu.affiliate import services as affiliate
+from xingqu.affiliate.rules import passes_shop_gate
 from xingqu.api.deps import PlatformDep
 from xingqu.catalog import queries as catalog_queries
 from xingqu.catalog.queries import ProductCard
@@ -35,10 +36,6 @@ from xingqu.web.session import VerifiedForm, require_role
 router = APIRouter(prefix="/creator", include_in_schema=False)
 
 CreatorActor = Annotated[Actor, Depends(require_role(Role.CREATOR))]
-
-SHOP_SCORE_GATE = 70.0
-"""Shops below this experience score are not offered to creators (docs/governance.md, "Scores":
-the affiliate programme's gate). Affiliate does not enforce it yet when a creator selects."""
 
 CONTENT_PAGE = 20
 MARKET_PAGE = 60
@@ -171,6 +168,7 @@ def marketplace(request: Request, platform: PlatformDep, actor: CreatorActor) ->
     with platform.uow(readonly=True) as uow:
         cards = catalog_queries.sellable_product_cards(uow, {p.product_id for p in page.items})
         scores = governance_queries.merchant_scores(uow, {c.shop_id for c in cards.values()})
+    terms = platform.settings.trade
     offers: list[Offer] = []
     gated = 0
     seen: set[int] = set()
@@ -180,7 +178,7 @@ def marketplace(request: Request, platform: PlatformDep, actor: CreatorActor) ->
             continue
         seen.add(plan.product_id)
         score = scores[product.shop_id].score
-        if score < SHOP_SCORE_GATE:
+        if not passes_shop_gate(score, terms):
             gated += 1
             continue
         offers.append(
@@ -200,7 +198,7 @@ def marketplace(request: Request, platform: PlatformDep, actor: CreatorActor) ->
         actor=actor,
         offers=offers,
         gated=gated,
-        gate=SHOP_SCORE_GATE,
+        gate=terms.affiliate_min_shop_score,
     )
 
 
@@ -219,7 +217,9 @@ def selections(request: Request, platform: PlatformDep, actor: CreatorActor) -> 
 
 @router.post("/selections")
 def select(platform: PlatformDep, actor: CreatorActor, form: VerifiedForm) -> Response:
-    affiliate.select_product(platform.uow(), actor, forms.integer(form, "product_id"))
+    affiliate.select_product(
+        platform.uow(), actor, forms.integer(form, "product_id"), terms=platform.settings.trade
+    )
     return done_redirect("/creator/selections", "selected")
 
 

@@ -142,9 +142,12 @@ def plans_of_my_shops(
 def select_product(
     body: SelectionCreate, actor: CurrentActor, platform: PlatformDep
 ) -> SelectionPublic:
-    """The creator adds a product with a plan for them to their showcase."""
+    """The creator adds a product with a plan for them to their showcase (its shop must pass
+    the programme's experience-score gate)."""
     return SelectionPublic.model_validate(
-        services.select_product(platform.uow(), actor, body.product_id)
+        services.select_product(
+            platform.uow(), actor, body.product_id, terms=platform.settings.trade
+        )
     )
 
 
