@@ -1,12 +1,13 @@
 """Governance tables: listing reviews (and the review queue), cases, sanctions, appeals, the
-append-only audit log, merchant notices, rule-set re-scans and score snapshots."""
+append-only audit log, merchant notices, rule-set re-scans, score snapshots and the daily history
+of merchant experience scores."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Double, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Double, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xingqu.store.base import Base, BigId, UtcDateTime
@@ -188,6 +189,19 @@ class MerchantScore(Base):
     score: Mapped[float] = mapped_column(Double)
     stage: Mapped[str] = mapped_column(String(10))
     breakdown: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MerchantScoreDay(Base):
+    """A shop's experience score as a score run computed it on one day (UTC): one row per shop
+    per day it was computed; a later run on the same day replaces that day's row."""
+
+    __tablename__ = "merchant_score_history"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    score: Mapped[float] = mapped_column(Double)
+    stage: Mapped[str] = mapped_column(String(10))
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from xingqu.governance.models import (
     ListingReview,
     MerchantNotice,
     MerchantScore,
+    MerchantScoreDay,
     Sanction,
 )
 from xingqu.governance.rules import CaseStatus, SanctionLevel, SanctionStatus
@@ -163,6 +164,40 @@ def audit_log(
     if subject_id is not None:
         where.append(AuditEntry.subject_id == subject_id)
     return _listed(uow, actor, AuditEntry, page, where, shop_id=shop_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreDay:
+    day: date  # UTC
+    score: float
+    stage: str  # growth, formal
+
+
+def merchant_score_history(
+    uow: UnitOfWork, actor: Actor, shop_ids: Collection[int], *, first: date, last: date
+) -> dict[int, list[ScoreDay]]:
+    """Each shop's experience score on the days from `first` to `last` (inclusive) that a score
+    run computed it, oldest first (an empty list for a shop never scored then): for the shops'
+    merchant and operators (another merchant's shop is `shared.forbidden`)."""
+    if first > last:
+        raise invalid(GovernanceError.INVALID_FILTER, "the first day comes before the last")
+    ids = sorted(set(shop_ids))
+    with uow:
+        for shop_id in ids:
+            _check_shop(uow, actor, shop_id)
+        rows = uow.session.scalars(
+            select(MerchantScoreDay)
+            .where(
+                MerchantScoreDay.shop_id.in_(ids),
+                MerchantScoreDay.day >= first,
+                MerchantScoreDay.day <= last,
+            )
+            .order_by(MerchantScoreDay.shop_id, MerchantScoreDay.day)
+        )
+        out: dict[int, list[ScoreDay]] = {shop_id: [] for shop_id in ids}
+        for row in rows:
+            out[row.shop_id].append(ScoreDay(row.day, row.score, row.stage))
+        return out
 
 
 # --- read by other contexts (the feed, the affiliate programme) ----------------------------------

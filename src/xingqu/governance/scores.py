@@ -1,6 +1,8 @@
 """Recompute the merchant experience scores and creator reputations from the platform's own
 data and store them with their breakdowns: one transaction per run (`xingqu governance scores`,
-daily in production). The facts come from the other contexts' queries: trade (paid and signed
+daily in production). Each shop's score is also kept for the day (UTC) of the run in
+`merchant_score_history` (a second run on the same day replaces that day's row), so that its trend
+can be shown (`queries.merchant_score_history`). The facts come from the other contexts' queries: trade (paid and signed
 orders, pickup times, on-time delivery), after-sales (quality returns, handling within the SLA,
 customer-service first responses), discovery (reviews, and for creators the orders their content
 led to, complaints and refunds), and governance's own confirmed cases."""
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +21,7 @@ from xingqu.aftersales import queries as aftersales_queries
 from xingqu.catalog import queries as catalog_queries
 from xingqu.discovery import queries as discovery_queries
 from xingqu.governance import audit
-from xingqu.governance.models import Case, CreatorReputation, MerchantScore
+from xingqu.governance.models import Case, CreatorReputation, MerchantScore, MerchantScoreDay
 from xingqu.governance.rules import CaseStatus
 from xingqu.governance.scoring import MerchantInputs, Sale, creator_reputation, merchant_score
 from xingqu.shared.access import SYSTEM, Actor, Role
@@ -49,8 +51,7 @@ def recompute_scores(
     actor.require(Role.OPERATOR)
     with uows() as uow:
         now = uow.clock.now()
-        until = now + timedelta(microseconds=1)  # what happened at this very moment counts
-        shops = _merchant_scores(uow, shop_ids, now - MERCHANT_WINDOW, until)
+        shops = _merchant_scores(uow, shop_ids, now)
         creators = _creators(uow, creator_ids, now)
         audit.record(
             uow, actor, "scores.recomputed", "scores", 0, shop_id=None,
@@ -60,10 +61,10 @@ def recompute_scores(
         return ScoreRun(shops, creators)
 
 
-def _merchant_scores(
-    uow: UnitOfWork, shop_ids: list[int] | None, since: datetime, until: datetime
-) -> int:
+def _merchant_scores(uow: UnitOfWork, shop_ids: list[int] | None, now: datetime) -> int:
     """Each shop's score from trade's, after-sales' and discovery's fact queries."""
+    since = now - MERCHANT_WINDOW
+    until = now + timedelta(microseconds=1)  # what happened at this very moment counts
     window: dict[str, Any] = {"since": since, "until": until, "shop_ids": shop_ids}
     counts = trade_queries.order_counts(uow, **window)
     pickups = trade_queries.pickup_times(uow, **window)
@@ -114,7 +115,17 @@ def _merchant_scores(
             uow.session.add(row)
         row.score, row.stage = result.score, result.stage
         row.breakdown, row.computed_at = result.breakdown(), until
+        _keep_day(uow, shop_id, now.astimezone(UTC).date(), row)
     return len(shops)
+
+
+def _keep_day(uow: UnitOfWork, shop_id: int, today: date, latest: MerchantScore) -> None:
+    """The shop's row for `today` in the score history: the latest score, new or replaced."""
+    row = uow.session.get(MerchantScoreDay, (shop_id, today))
+    if row is None:
+        row = MerchantScoreDay(shop_id=shop_id, day=today)
+        uow.session.add(row)
+    row.score, row.stage, row.computed_at = latest.score, latest.stage, latest.computed_at
 
 
 def _creators(uow: UnitOfWork, creator_ids: list[int] | None, now: datetime) -> int:

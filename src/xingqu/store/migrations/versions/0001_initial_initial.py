@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-12-02 15:32:03.383721
+Create Date: 2026-12-02 16:48:44.266716
 """
 
 from collections.abc import Sequence
@@ -593,6 +593,18 @@ def upgrade() -> None:
     with op.batch_alter_table("merchant_notices", schema=None) as batch_op:
         batch_op.create_index("ix_merchant_notices_shop", ["shop_id", "id"], unique=False)
 
+    op.create_table(
+        "merchant_score_history",
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("score", sa.Double(), nullable=False),
+        sa.Column("stage", sa.String(length=10), nullable=False),
+        sa.Column("computed_at", xingqu.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["shop_id"], ["shops.id"], name=op.f("fk_merchant_score_history_shop_id_shops")
+        ),
+        sa.PrimaryKeyConstraint("shop_id", "day", name=op.f("pk_merchant_score_history")),
+    )
     op.create_table(
         "merchant_scores",
         sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -1476,6 +1488,7 @@ def downgrade() -> None:
 
     op.drop_table("orders")
     op.drop_table("merchant_scores")
+    op.drop_table("merchant_score_history")
     with op.batch_alter_table("merchant_notices", schema=None) as batch_op:
         batch_op.drop_index("ix_merchant_notices_shop")
 
