@@ -113,6 +113,9 @@ def test_a_merchant_cannot_see_another_merchants_product_reviews(tiny_world: Pat
         ("merchant", "/merchant/products", {"shop_id": "1", "category_id": "1"}),
         ("operator", "/ops/reviews/1/decision", {"decision": "approve", "note": "n"}),
         ("operator", "/ops/appeals/1/decision", {"decision": "uphold", "note": "n"}),
+        ("operator", "/ops/aftersales/1/ruling", {"decision": "uphold", "note": "n"}),
+        ("operator", "/ops/tickets/1/messages", {"body": "hello"}),
+        ("operator", "/ops/tickets/1/close", {"note": "n"}),
     ],
 )
 def test_console_forms_without_their_csrf_token_are_refused_and_change_nothing(

@@ -14,6 +14,7 @@ def install_web(app: FastAPI) -> None:
         merchant,
         merchant_service,
         operator,
+        operator_service,
         pages,
         shopping,
         tickets,
@@ -31,5 +32,6 @@ def install_web(app: FastAPI) -> None:
         merchant,
         merchant_service,
         operator,
+        operator_service,
     ):
         app.include_router(module.router)

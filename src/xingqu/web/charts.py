@@ -25,7 +25,7 @@ class Point:
 
 @dataclass(frozen=True, slots=True)
 class LineChart:
-    key: str  # the text key of its title; also its id
+    key: str  # the text key of its title
     points: list[Point]
     line: str  # the path of the line ("M x,y L x,y …", a new M after each gap)
     area: str  # closed paths under the line
@@ -38,6 +38,7 @@ class LineChart:
     height: int = HEIGHT
     baseline: float = HEIGHT - PAD_BOTTOM
     left: float = PAD_LEFT
+    dom_id: str = ""  # its id in the page (the key unless several charts share one)
 
 
 def nice_ceiling(value: float) -> float:
@@ -62,9 +63,11 @@ def line_chart(
     fmt: Callable[[float], str],
     *,
     ceiling: float | None = None,
+    dom_id: str | None = None,
 ) -> LineChart:
     """A line over `values` (one per label, in order; None: no data that day, a gap in the
-    line), its y axis from 0 to a round ceiling."""
+    line), its y axis from 0 to a round ceiling (or `ceiling`). `dom_id` names the chart in the
+    page when several charts of one key are shown (default: the key)."""
     if len(labels) != len(values):
         raise ValueError("one label per value")
     known = [v for v in values if v is not None]
@@ -111,6 +114,7 @@ def line_chart(
         latest=fmt(known[-1]) if known else "—",
         peak=fmt(max(known, default=0.0)),
         nonzero=any(v > 0 for v in known),
+        dom_id=dom_id or key,
     )
 
 

@@ -1,10 +1,11 @@
-"""The merchant console, part one: the overview (experience score with its breakdown, the
-service trend, the new-customer share), products with their review status and the evidence of a
+"""The merchant console, part one: the overview (experience score with its breakdown and its
+trend over the window, the service trend, the new-customer share), products with their review status and the evidence of a
 rejection, resubmission, commission plans, and sanctions, cases and appeals."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -26,6 +27,7 @@ from xingqu.shared.access import Actor, Role
 from xingqu.shared.errors import forbidden
 from xingqu.shared.paging import PageRequest
 from xingqu.web import forms
+from xingqu.web.charts import LineChart, line_chart
 from xingqu.web.evidence import mark_listing
 from xingqu.web.figures import dashboard_charts
 from xingqu.web.labels import category_labels
@@ -49,6 +51,7 @@ class ShopScore:
     dimensions: dict[str, float]
     indicators: list[dict[str, Any]]
     deductions: int
+    trend: LineChart  # the score on each day of the window it was computed
 
 
 def _shops(platform: PlatformDep, actor: Actor) -> list[Shop]:
@@ -70,8 +73,14 @@ def overview(
         return render(request, "merchant/register.html", actor=actor)
     with platform.uow(readonly=True) as uow:
         views = governance_queries.merchant_scores(uow, [s.id for s in shops])
-    scores = [_score(shop, views[shop.id]) for shop in shops]
     dash = shop_dashboard(platform.uow(readonly=True), actor, days=window_days(days))
+    history = governance_queries.merchant_score_history(
+        platform.uow(readonly=True), actor, [s.id for s in shops], first=dash.first, last=dash.last
+    )
+    scores = [
+        _score(shop, views[shop.id], _trend(shop.id, history[shop.id], dash.first, dash.last))
+        for shop in shops
+    ]
     charts = dashboard_charts(
         dash,
         (
@@ -94,7 +103,7 @@ def overview(
     )
 
 
-def _score(shop: Shop, view: governance_queries.ScoreView) -> ShopScore:
+def _score(shop: Shop, view: governance_queries.ScoreView, trend: LineChart) -> ShopScore:
     breakdown = view.breakdown
     return ShopScore(
         shop=shop,
@@ -105,6 +114,24 @@ def _score(shop: Shop, view: governance_queries.ScoreView) -> ShopScore:
         dimensions=dict(breakdown.get("dimensions", {})),
         indicators=list(breakdown.get("indicators", [])),
         deductions=int(breakdown.get("deductions", 0)),
+        trend=trend,
+    )
+
+
+def _trend(
+    shop_id: int, days: list[governance_queries.ScoreDay], first: date, last: date
+) -> LineChart:
+    """The experience score per day from `first` to `last` on a 0–100 axis (a gap on a day
+    without a score run)."""
+    by_day = {d.day: d.score for d in days}
+    window = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return line_chart(
+        "chart_experience_score",
+        [d.isoformat()[5:] for d in window],
+        [by_day.get(d) for d in window],
+        lambda v: f"{v:.1f}",
+        ceiling=100.0,
+        dom_id=f"chart_experience_score-{shop_id}",
     )
 
 

@@ -22,6 +22,8 @@ CONSOLE_PAGES: dict[str, tuple[str, ...]] = {
         "/ops/reviews",
         "/ops/cases",
         "/ops/appeals",
+        "/ops/aftersales",
+        "/ops/tickets",
         "/ops/rules",
         "/ops/report",
     ),
