@@ -51,6 +51,15 @@ for group in "${@:-inprocess}"; do
         run recbole-general-ml100k --dataset ml100k --models recbole-bpr \
             --epochs 300 --early-stopping --set recbole-bpr.stopping_step=10 \
             --set recbole-bpr.threads=2 --set "recbole-bpr.time_budget=${GENERAL_BUDGET:-900}" ;;
+    recbole-taobao)
+        # RecBole's BPR and LightGCN on the Taobao time split (train < 12-02, valid 12-02,
+        # test 12-03), each with a training-time budget for its validation run (GENERAL_BUDGET s)
+        for model in recbole-bpr recbole-lightgcn; do
+            run "$model-taobao" --dataset taobao --models "$model" --epochs 200 --early-stopping \
+                --set "$model.stopping_step=5" --set "$model.threads=2" \
+                --set "$model.learning_rate=0.005" \
+                --set "$model.time_budget=${GENERAL_BUDGET:-300}"
+        done ;;
     recbole-amazon)
         # SASRec and GRU4Rec on the Amazon files within this machine's budget (2 shared cores,
         # 9+ min per SASRec epoch even at max length 20 when the machine is loaded): max length
