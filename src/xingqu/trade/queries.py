@@ -366,11 +366,27 @@ def fulfilment_facts(
     """Every order placed in [since, until), oldest first, with its fulfilment facts."""
     uow.require_active()
     check_window(since, until)
-    query = select(Order).where(Order.placed_at >= since, Order.placed_at < until)
-    query = for_shops(query, Order.shop_id, shop_ids).order_by(Order.placed_at, Order.id)
-    orders = list(uow.session.scalars(query))  # lines, payment and shipment load with them
+    columns = (
+        Order.id, Order.shop_id, Order.buyer_id, Order.status, Order.total_fen, Order.placed_at,
+        Order.paid_at, Shipment.shipped_at, Order.shipped_at, Order.ship_by, Order.delivered_at,
+        Payment.refunded_fen, Order.address, Order.device_id, Payment.instrument,
+    )  # fmt: skip
+    query = (
+        select(*columns)
+        .outerjoin(Payment, Payment.order_id == Order.id)
+        .outerjoin(Shipment, Shipment.order_id == Order.id)
+        .where(Order.placed_at >= since, Order.placed_at < until)
+        .order_by(Order.placed_at, Order.id)
+    )
+    rows = uow.session.execute(for_shops(query, Order.shop_id, shop_ids)).all()
+    products: dict[int, list[int]] = {}
     scans: dict[int, int] = {}
-    for chunk in _chunks([order.id for order in orders]):
+    for chunk in _chunks([row[0] for row in rows]):
+        lines = select(OrderLine.order_id, OrderLine.product_id).where(
+            OrderLine.order_id.in_(chunk)
+        )
+        for order_id, product_id in uow.session.execute(lines.order_by(OrderLine.id)):
+            products.setdefault(order_id, []).append(product_id)
         counted = uow.session.execute(
             select(TrackingEvent.order_id, func.count())
             .where(TrackingEvent.order_id.in_(chunk))
@@ -378,29 +394,17 @@ def fulfilment_facts(
         )
         scans.update((order_id, int(n)) for order_id, n in counted)
     facts = []
-    for order in orders:
-        payment, shipment = order.payment, order.shipment
-        shipped_at = shipment.shipped_at if shipment is not None else order.shipped_at
+    for row in rows:
+        (oid, shop, buyer, status, total, placed, paid, shipment_at, order_shipped_at, ship_by,
+         delivered, refunded, address, device, instrument) = row  # fmt: skip
         facts.append(
             FulfilmentFact(
-                order_id=order.id,
-                shop_id=order.shop_id,
-                buyer_id=order.buyer_id,
-                status=order.status,
-                total_fen=order.total_fen,
-                placed_at=as_utc(order.placed_at),
-                paid_at=_utc(order.paid_at),
-                shipped_at=_utc(shipped_at),
-                ship_by=_utc(order.ship_by),
-                delivered_at=_utc(order.delivered_at),
-                refunded_fen=payment.refunded_fen if payment is not None else 0,
-                address=order.address or "",
-                device_id=order.device_id,
-                instrument=payment.instrument if payment is not None else None,
-                product_ids=tuple(line.product_id for line in order.lines),
-                tracking_scans=scans.get(order.id, 0),
+                oid, shop, buyer, status, total, as_utc(placed), _utc(paid),
+                _utc(shipment_at or order_shipped_at), _utc(ship_by), _utc(delivered),
+                int(refunded or 0), address or "", device, instrument,
+                tuple(products.get(oid, ())), scans.get(oid, 0),
             )
-        )
+        )  # fmt: skip
     return facts
 
 
