@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests import factories
 from tests.content import factories as content_factories
 from tests.factories import snapshot
+from tests.governance.support import confirmed_fake_orders
 from tests.trade.scenario import listing
 from tests.trade.test_api import auth
 from xingqu.affiliate import services
@@ -16,28 +16,15 @@ from xingqu.affiliate.errors import AffiliateError
 from xingqu.affiliate.rules import check_shop_gate, passes_shop_gate
 from xingqu.api.app import create_app
 from xingqu.bootstrap import Platform
-from xingqu.governance import cases, scores
 from xingqu.governance import queries as governance_queries
-from xingqu.shared.access import SYSTEM
+from xingqu.governance import scores
 from xingqu.shared.errors import DomainError, ErrorKind
 from xingqu.trade.terms import DEFAULT_TERMS, Terms
 
 
 def _fake_orders_confirmed(p: Platform, shop_id: int) -> float:
     """A confirmed fake-order case drops a growth-stage shop to 60; returns the new score."""
-    case = cases.open_case(
-        p.uow(),
-        SYSTEM,
-        cases.OpenCase(
-            shop_id=shop_id,
-            kind="detector",
-            reason_code="brushing.order_velocity",
-            severity="low",
-            summary="nine orders from three buyers within the hour",
-            dedupe_key=f"gate-test:{shop_id}",
-        ),
-    )
-    cases.decide_case(p.uow(), factories.operator(p), case.id, confirm=True, note="fake orders")
+    confirmed_fake_orders(p, shop_id)
     scores.recompute_scores(p.uow, shop_ids=[shop_id])
     with p.uow(readonly=True) as uow:
         return governance_queries.merchant_scores(uow, [shop_id])[shop_id].score

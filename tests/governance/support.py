@@ -11,6 +11,7 @@ from xingqu.bootstrap import Platform
 from xingqu.catalog import services as catalog
 from xingqu.catalog.models import Category, Product
 from xingqu.catalog.rules import SkuSpec
+from xingqu.governance import cases
 from xingqu.shared.access import SYSTEM, Actor
 
 
@@ -70,4 +71,22 @@ def status(p: Platform, product_id: int) -> str:
         return product.status
 
 
-__all__ = ["category", "factories", "listing", "status"]
+def confirmed_fake_orders(p: Platform, shop_id: int) -> None:
+    """A brushing case against the shop, confirmed by an operator (a fake-order finding: a shop
+    in its growth stage scores 60 at the next score run)."""
+    case = cases.open_case(
+        p.uow(),
+        SYSTEM,
+        cases.OpenCase(
+            shop_id=shop_id,
+            kind="detector",
+            reason_code="brushing.order_velocity",
+            severity="low",
+            summary="nine orders from three buyers within the hour",
+            dedupe_key=f"confirmed-fake-orders:{shop_id}",
+        ),
+    )
+    cases.decide_case(p.uow(), factories.operator(p), case.id, confirm=True, note="fake orders")
+
+
+__all__ = ["category", "confirmed_fake_orders", "factories", "listing", "status"]

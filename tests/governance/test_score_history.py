@@ -8,32 +8,16 @@ from datetime import date, timedelta
 import pytest
 
 from tests import factories
+from tests.governance.support import confirmed_fake_orders
 from tests.trade.scenario import listing
 from xingqu.bootstrap import Platform
-from xingqu.governance import cases, queries, scores
+from xingqu.governance import queries, scores
 from xingqu.governance.errors import GovernanceError
 from xingqu.governance.queries import ScoreDay
-from xingqu.shared.access import SYSTEM
 from xingqu.shared.clock import ManualClock
 from xingqu.shared.errors import DomainError, SharedError
 
 DAY = timedelta(days=1)
-
-
-def _confirm_fake_orders(p: Platform, shop_id: int) -> None:
-    case = cases.open_case(
-        p.uow(),
-        SYSTEM,
-        cases.OpenCase(
-            shop_id=shop_id,
-            kind="detector",
-            reason_code="brushing.linked_buyers",
-            severity="low",
-            summary="buyers linked by one card",
-            dedupe_key=f"history-test:{shop_id}",
-        ),
-    )
-    cases.decide_case(p.uow(), factories.operator(p), case.id, confirm=True, note="a ring")
 
 
 def test_each_day_keeps_its_last_score_and_days_without_a_run_have_none(
@@ -44,7 +28,7 @@ def test_each_day_keeps_its_last_score_and_days_without_a_run_have_none(
     p = any_platform
     item, quiet = listing(p), listing(p)
     scores.recompute_scores(p.uow, shop_ids=[item.shop_id])
-    _confirm_fake_orders(p, item.shop_id)
+    confirmed_fake_orders(p, item.shop_id)
     clock.advance(timedelta(hours=3))
     scores.recompute_scores(p.uow, shop_ids=[item.shop_id])
     clock.advance(2 * DAY)

@@ -8,11 +8,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.sim.tiny import tiny_settings
 from xingqu.api.app import create_app
 from xingqu.bootstrap import Platform, build_platform
 from xingqu.sim.truth import SimTruth
+
+
+def scalar(platform: Platform, sql: str, **params: object) -> object:
+    """One value read straight from the platform's database."""
+    with platform.engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar_one()
 
 
 def csrf(html: str) -> str:

@@ -7,10 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from tests.factories import snapshot
-from tests.web.consoles import csrf, key, sign_in, site
+from tests.web.consoles import csrf, key, scalar, sign_in, site
 from xingqu.bootstrap import Platform
 from xingqu.catalog import queries as catalog_queries
 from xingqu.identity import services as identity
@@ -18,11 +17,6 @@ from xingqu.shared.paging import PageRequest
 from xingqu.sim.truth import SimTruth
 from xingqu.trade import services as trade
 from xingqu.web.sitemap import CONSOLE_PAGES
-
-
-def _scalar(platform: Platform, sql: str, **params: object) -> object:
-    with platform.engine.connect() as conn:
-        return conn.execute(text(sql), params).scalar_one()
 
 
 def _order_at_another_shop(platform: Platform, data_dir: Path) -> tuple[int, int]:
@@ -95,7 +89,7 @@ def test_a_merchant_cannot_open_or_ship_another_merchants_order(tiny_world: Path
 def test_a_merchant_cannot_see_another_merchants_product_reviews(tiny_world: Path) -> None:
     with site(tiny_world) as (client, platform):
         _, other_shop = _order_at_another_shop(platform, tiny_world)
-        product_id = _scalar(
+        product_id = scalar(
             platform, "SELECT min(id) FROM products WHERE shop_id = :s", s=other_shop
         )
         sign_in(client, tiny_world, "merchant")
@@ -137,12 +131,8 @@ def test_a_purchase_from_the_product_page_to_an_instant_refund(tiny_world: Path)
         # given the demo consumer on a product page opened from a content item
         sign_in(client, tiny_world, "consumer")
         content_id, product_id = (
-            _scalar(
-                platform, "SELECT content_id FROM content_products ORDER BY content_id LIMIT 1"
-            ),
-            _scalar(
-                platform, "SELECT product_id FROM content_products ORDER BY content_id LIMIT 1"
-            ),
+            scalar(platform, "SELECT content_id FROM content_products ORDER BY content_id LIMIT 1"),
+            scalar(platform, "SELECT product_id FROM content_products ORDER BY content_id LIMIT 1"),
         )
         page = client.get(f"/products/{product_id}?content={content_id}")
         assert page.status_code == 200
@@ -156,13 +146,13 @@ def test_a_purchase_from_the_product_page_to_an_instant_refund(tiny_world: Path)
         assert first.headers["location"] == again.headers["location"]
         order_id = int(first.headers["location"].split("/")[2].split("?")[0])
         assert (
-            _scalar(
+            scalar(
                 platform, "SELECT count(*) FROM orders WHERE idempotency_key = :k", k=form["key"]
             )
             == 1
         )
         assert (
-            _scalar(platform, "SELECT content_id FROM order_lines WHERE order_id = :o", o=order_id)
+            scalar(platform, "SELECT content_id FROM order_lines WHERE order_id = :o", o=order_id)
             == content_id
         )
         # when they pay and ask for a refund before it ships
@@ -171,7 +161,7 @@ def test_a_purchase_from_the_product_page_to_an_instant_refund(tiny_world: Path)
             f"/orders/{order_id}/pay",
             data={"csrf_token": csrf(order_page.text), "key": key(order_page.text)},
         )
-        paid = _scalar(platform, "SELECT amount_fen FROM payments WHERE order_id = :o", o=order_id)
+        paid = scalar(platform, "SELECT amount_fen FROM payments WHERE order_id = :o", o=order_id)
         order_page = client.get(f"/orders/{order_id}")
         asked = client.post(
             f"/orders/{order_id}/aftersales",
@@ -181,7 +171,7 @@ def test_a_purchase_from_the_product_page_to_an_instant_refund(tiny_world: Path)
         # then the money is back at once
         assert asked.status_code == 200 and "Refunded" in asked.text
         assert (
-            _scalar(platform, "SELECT refunded_fen FROM payments WHERE order_id = :o", o=order_id)
+            scalar(platform, "SELECT refunded_fen FROM payments WHERE order_id = :o", o=order_id)
             == paid
         )
 

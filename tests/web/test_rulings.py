@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from tests.factories import snapshot
 from tests.sim.tiny import tiny_settings
-from tests.web.consoles import csrf, sign_in, site
+from tests.web.consoles import csrf, scalar, sign_in, site
 from tests.web.test_accessibility import unlabelled
 from xingqu.aftersales import services as aftersales
 from xingqu.aftersales import tickets
@@ -25,11 +25,6 @@ from xingqu.shared.clock import ManualClock
 from xingqu.shared.paging import PageRequest
 from xingqu.sim.truth import SimTruth
 from xingqu.trade import services as trade
-
-
-def _scalar(platform: Platform, sql: str, **params: object) -> object:
-    with platform.engine.connect() as conn:
-        return conn.execute(text(sql), params).scalar_one()
 
 
 def _people(platform: Platform, data_dir: Path) -> tuple[Actor, Actor, int]:
@@ -78,6 +73,16 @@ def _escalated_request(platform: Platform, data_dir: Path) -> tuple[int, int]:
     return request.id, sku.price_fen
 
 
+def _refunded(platform: Platform, request_id: int) -> object:
+    """What the payment of the request's order has refunded."""
+    return scalar(
+        platform,
+        "SELECT p.refunded_fen FROM payments p JOIN aftersales_requests r"
+        " ON r.order_id = p.order_id WHERE r.id = :i",
+        i=request_id,
+    )
+
+
 def _escalated_ticket(platform: Platform, data_dir: Path) -> int:
     buyer, _, shop = _people(platform, data_dir)
     ticket = tickets.open_ticket(
@@ -113,13 +118,7 @@ def test_an_operator_upholds_an_escalated_request_and_the_buyer_is_refunded(
                 {"i": request_id},
             ).one()
         assert tuple(row) == ("executed", "upheld", "photos show it")
-        order_id = _scalar(
-            platform, "SELECT order_id FROM aftersales_requests WHERE id = :i", i=request_id
-        )
-        assert (
-            _scalar(platform, "SELECT refunded_fen FROM payments WHERE order_id = :o", o=order_id)
-            == amount
-        )
+        assert _refunded(platform, request_id) == amount
 
 
 def test_dismissing_an_escalation_lets_the_rejection_stand_and_refunds_nothing(
@@ -135,16 +134,10 @@ def test_dismissing_an_escalation_lets_the_rejection_stand_and_refunds_nothing(
         )
         assert ruled.status_code == 200 and "已裁定：维持商家的拒绝。" in ruled.text
         assert (
-            _scalar(platform, "SELECT status FROM aftersales_requests WHERE id = :i", i=request_id)
+            scalar(platform, "SELECT status FROM aftersales_requests WHERE id = :i", i=request_id)
             == "rejected"
         )
-        order_id = _scalar(
-            platform, "SELECT order_id FROM aftersales_requests WHERE id = :i", i=request_id
-        )
-        assert (
-            _scalar(platform, "SELECT refunded_fen FROM payments WHERE order_id = :o", o=order_id)
-            == 0
-        )
+        assert _refunded(platform, request_id) == 0
 
 
 def test_a_ruling_without_a_note_or_from_a_merchant_is_refused_and_changes_nothing(
@@ -175,7 +168,7 @@ def test_a_ruling_without_a_note_or_from_a_merchant_is_refused_and_changes_nothi
         assert snapshot(platform) == after_sign_in
         assert after_sign_in["aftersales_requests"] == before["aftersales_requests"]
         assert (
-            _scalar(platform, "SELECT status FROM aftersales_requests WHERE id = :i", i=request_id)
+            scalar(platform, "SELECT status FROM aftersales_requests WHERE id = :i", i=request_id)
             == "escalated"
         )
 

@@ -379,14 +379,9 @@ def fulfilment_facts(
         .order_by(Order.placed_at, Order.id)
     )
     rows = uow.session.execute(for_shops(query, Order.shop_id, shop_ids)).all()
-    products: dict[int, list[int]] = {}
+    lines = _lines_of(uow, [row[0] for row in rows])
     scans: dict[int, int] = {}
     for chunk in _chunks([row[0] for row in rows]):
-        lines = select(OrderLine.order_id, OrderLine.product_id).where(
-            OrderLine.order_id.in_(chunk)
-        )
-        for order_id, product_id in uow.session.execute(lines.order_by(OrderLine.id)):
-            products.setdefault(order_id, []).append(product_id)
         counted = uow.session.execute(
             select(TrackingEvent.order_id, func.count())
             .where(TrackingEvent.order_id.in_(chunk))
@@ -402,7 +397,7 @@ def fulfilment_facts(
                 oid, shop, buyer, status, total, as_utc(placed), _utc(paid),
                 _utc(shipment_at or order_shipped_at), _utc(ship_by), _utc(delivered),
                 int(refunded or 0), address or "", device, instrument,
-                tuple(products.get(oid, ())), scans.get(oid, 0),
+                tuple(product for product, _ in lines.get(oid, ())), scans.get(oid, 0),
             )
         )  # fmt: skip
     return facts
@@ -436,25 +431,28 @@ def paid_order_lines(uow: UnitOfWork) -> list[PaidOrderLines]:
         Payment.refunded_fen,
     ).join(Payment, Payment.order_id == Order.id)
     rows = uow.session.execute(query.order_by(Payment.paid_at, Order.id)).all()
-    lines: dict[int, list[tuple[int, int]]] = {}
-    for chunk in _chunks([row[0] for row in rows]):
-        found = uow.session.execute(
-            select(
-                OrderLine.order_id,
-                OrderLine.product_id,
-                OrderLine.quantity * OrderLine.unit_price_fen,
-            )
-            .where(OrderLine.order_id.in_(chunk))
-            .order_by(OrderLine.id)
-        )
-        for order_id, product_id, amount in found:
-            lines.setdefault(order_id, []).append((product_id, int(amount)))
+    lines = _lines_of(uow, [row[0] for row in rows])
     out = []
     for oid, buyer, shop, placed, paid, amount, refunded in rows:
         bought = tuple(lines.get(oid, ()))
         out.append(
             PaidOrderLines(oid, buyer, shop, as_utc(placed), as_utc(paid), amount, refunded, bought)
         )
+    return out
+
+
+def _lines_of(uow: UnitOfWork, order_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
+    """order → [(product id, line amount in fen)], in line order."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    amount = OrderLine.quantity * OrderLine.unit_price_fen
+    for chunk in _chunks(order_ids):
+        found = uow.session.execute(
+            select(OrderLine.order_id, OrderLine.product_id, amount)
+            .where(OrderLine.order_id.in_(chunk))
+            .order_by(OrderLine.id)
+        )
+        for order_id, product_id, fen in found:
+            out.setdefault(order_id, []).append((product_id, int(fen)))
     return out
 
 
