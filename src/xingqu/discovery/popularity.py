@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from sqlalchemy import Engine
 
@@ -81,28 +81,38 @@ class ShopStanding:
 
 
 class WindowCache(Generic[V]):
-    """One cached aggregate (see the module docstring for when it is recomputed)."""
+    """One cached aggregate over the behaviour log's last `window` (see the module docstring for
+    when it is recomputed). Subclasses name the aggregate (`compute`) and their defaults."""
+
+    WINDOW: ClassVar[timedelta]
+    TTL_S: ClassVar[float]
+    BACKGROUND: ClassVar[bool] = False
 
     def __init__(
         self,
-        compute: Callable[[UnitOfWork, datetime], V],
-        as_of: Callable[[V], datetime],
         *,
-        ttl_s: float,
-        max_clock_drift_s: float,
-        background: bool = False,
+        ttl_s: float | None = None,
+        max_clock_drift_s: float = POPULARITY_MAX_CLOCK_DRIFT_S,
+        window: timedelta | None = None,
+        background: bool | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._compute = compute
-        self._as_of = as_of
-        self.ttl_s = ttl_s
+        self.window = window if window is not None else self.WINDOW
+        self.ttl_s = ttl_s if ttl_s is not None else self.TTL_S
         self.max_clock_drift_s = max_clock_drift_s
-        self.background = background
+        self.background = background if background is not None else self.BACKGROUND
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._value: V | None = None
         self._computed_at = 0.0
         self._worker: threading.Thread | None = None
+
+    def compute(self, uow: UnitOfWork, now: datetime) -> V:
+        raise NotImplementedError
+
+    @staticmethod
+    def as_of(value: V) -> datetime:
+        return value.as_of  # type: ignore[attr-defined]
 
     def current(self, read_uow: ReadUow, now: datetime, *, real_time: bool = True) -> V:
         """The aggregate as of about `now`; `read_uow` makes a (read-only) unit of work. Under
@@ -125,19 +135,19 @@ class WindowCache(Generic[V]):
             return self._recompute(read_uow, now)
 
     def _stale(self, value: V, now: datetime, real_time: bool) -> bool:
-        drifted = abs((now - self._as_of(value)).total_seconds()) > self.max_clock_drift_s
+        drifted = abs((now - self.as_of(value)).total_seconds()) > self.max_clock_drift_s
         return drifted or (real_time and self._monotonic() - self._computed_at > self.ttl_s)
 
     def _recompute(self, read_uow: ReadUow, now: datetime) -> V:
         with read_uow() as uow:
-            value = self._compute(uow, now)
+            value = self.compute(uow, now)
         self._value, self._computed_at = value, self._monotonic()
         return value
 
     def _recompute_quietly(self, read_uow: ReadUow, now: datetime) -> None:
         try:
             with read_uow() as uow:
-                value = self._compute(uow, now)
+                value = self.compute(uow, now)
         except Exception:  # keep serving the stale value; the next request tries again
             log.exception("recomputing a behaviour aggregate failed")
             return
@@ -170,49 +180,24 @@ def compute_standing(uow: UnitOfWork, now: datetime, window: timedelta) -> ShopS
 
 
 class PopularityCache(WindowCache[Popularity]):
-    """Content popularity over `window`, recomputed after `ttl_s` of wall time or a clock jump."""
+    """Content popularity over the window (the trending channel)."""
 
-    def __init__(
-        self,
-        *,
-        ttl_s: float = POPULARITY_TTL_S,
-        max_clock_drift_s: float = POPULARITY_MAX_CLOCK_DRIFT_S,
-        window: timedelta = POPULARITY_WINDOW,
-        background: bool = False,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.window = window
-        super().__init__(
-            lambda uow, now: compute_popularity(uow, now, window),
-            lambda value: value.as_of,
-            ttl_s=ttl_s,
-            max_clock_drift_s=max_clock_drift_s,
-            background=background,
-            monotonic=monotonic,
-        )
+    WINDOW = POPULARITY_WINDOW
+    TTL_S = POPULARITY_TTL_S
+
+    def compute(self, uow: UnitOfWork, now: datetime) -> Popularity:
+        return compute_popularity(uow, now, self.window)
 
 
 class ShopStandingCache(WindowCache[ShopStanding]):
-    """Shop outcomes over `window` (merchant quality, new merchants)."""
+    """Shop outcomes over the window (merchant quality, new merchants)."""
 
-    def __init__(
-        self,
-        *,
-        ttl_s: float = STANDING_TTL_S,
-        max_clock_drift_s: float = POPULARITY_MAX_CLOCK_DRIFT_S,
-        window: timedelta = STANDING_WINDOW,
-        background: bool = True,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.window = window
-        super().__init__(
-            lambda uow, now: compute_standing(uow, now, window),
-            lambda value: value.as_of,
-            ttl_s=ttl_s,
-            max_clock_drift_s=max_clock_drift_s,
-            background=background,
-            monotonic=monotonic,
-        )
+    WINDOW = STANDING_WINDOW
+    TTL_S = STANDING_TTL_S
+    BACKGROUND = True
+
+    def compute(self, uow: UnitOfWork, now: datetime) -> ShopStanding:
+        return compute_standing(uow, now, self.window)
 
 
 _CACHES: weakref.WeakKeyDictionary[object, dict[str, WindowCache[object]]] = (
