@@ -13,8 +13,9 @@ and *latent* ones (categories they would like but do not look for). Two measurem
    At the end, against the truth: the share of each person's latent interests they ended up
    engaging with (discovered: the feed showed them, and they liked it), the mean true interest
    weight of what they were shown, orders paid and GMV. Arms: the Xingqu engine; the same engine
-   without its exploration channel; plain CF — ALS retrieval (with popular items for people it
-   does not know) in the same serving stack; a popularity feed (trending and fresh content).
+   without its exploration channel; plain CF — ALS retrieval, with trending and fresh content for
+   people it does not know yet, in the same serving stack; a popularity feed (trending and fresh
+   content).
 2. **One page after the engine's days.** Each person gets one list of `--k` items from each
    system, every list leaving out what the person has already been shown or engaged with:
    - `xingqu engine`: the feed engine's page (`FeedEngine.serve(log=False)`: nothing written);
@@ -80,7 +81,10 @@ POLICIES: dict[str, dict[str, Any]] = {
     "engine without exploration": {
         "feed_channels": [c.value for c in Channel if c != Channel.EXPLORATION]
     },
-    "plain CF (ALS) feed": {"feed_channels": ["model", "trending"], "retrieval_model": "als"},
+    "plain CF (ALS) feed": {
+        "feed_channels": ["model", "trending", "fresh"],
+        "retrieval_model": "als",
+    },
     "popularity feed": {"feed_channels": ["trending", "fresh"]},
 }
 """What serves the simulated people's feeds in each arm of the outcome comparison (Settings)."""
@@ -174,8 +178,8 @@ def _outcome(
             if shown:
                 relevance.append(sum(weights.get(c, 0.0) for c in shown) / len(shown))
     return {
-        "latent_discovered": sum(discovered) / len(discovered),
-        "shown_interest": sum(relevance) / len(relevance),
+        "latent_discovered": sum(discovered) / max(1, len(discovered)),
+        "shown_interest": sum(relevance) / max(1, len(relevance)),
         "orders_paid": float(report.orders_paid if report else 0),
         "gmv_yuan": (report.gmv_fen / 100.0) if report else 0.0,
     }

@@ -13,7 +13,7 @@ Channels (`rules.Channel`), each given a quota of the candidate pool (`rules.can
   contextual Thompson-sampling bandit over (interest, category) pairs whose prior is the
   categories' co-affinity across users (`exploration.choose_categories`);
 - `fresh`: the newest published content (a chance for new creators);
-- `trending`: engagement over the recent window.
+- `trending`: engagement over the recent window, at most two items of a category.
 
 A candidate several channels propose is credited to the channel where it ranks best (ties: the
 earlier channel of `rules.CHANNEL_PRIORITY`), and its retrieval score is that rank's strength
@@ -46,6 +46,9 @@ from xingqu.discovery.rules import (
 FOLLOW_WINDOW = timedelta(days=14)
 PER_CATEGORY = 200  # newest content per interest category read without a model version
 EXPLORE_CATEGORIES = 2  # categories explored per request
+EXPLORE_CATEGORIES_COLD = 4  # for a person with few engaged categories (`COLD_CATEGORIES`)
+COLD_CATEGORIES = 3
+TRENDING_PER_CATEGORY = 2
 OVERFETCH = 2  # each channel proposes this many times its quota (seen content is skipped)
 LIFT_FULL = 0.2  # a response lift of this much extra watch completion counts as full affinity
 
@@ -185,8 +188,31 @@ def _propose(
         case Channel.FRESH:
             return [cid for cid, _ in content.newest(data, want, now)]
         case Channel.TRENDING:
-            return [cid for cid, _ in popularity.ranked[:want]]
+            return _trending(model, popularity, want)
     raise AssertionError(channel)  # pragma: no cover
+
+
+def _trending(model: EngineModel | None, popularity: Popularity, want: int) -> list[int]:
+    """The most engaged content of the recent window, at most `TRENDING_PER_CATEGORY` of a
+    category (by the version's item table; content it does not know is not capped): a spread of
+    categories, so that a newcomer's first pages can meet their interests instead of the same
+    few best-sellers everyone sees."""
+    if model is None:
+        return [cid for cid, _ in popularity.ranked[:want]]
+    ranked = [cid for cid, _ in popularity.ranked[: want * 8]]
+    index = model.item_index(ranked)
+    categories = np.where(index >= 0, model.items.category_ids[np.maximum(index, 0)], -1)
+    taken: dict[int, int] = {}
+    out: list[int] = []
+    for content_id, category in zip(ranked, categories.tolist(), strict=True):
+        if category >= 0:
+            if taken.get(category, 0) >= TRENDING_PER_CATEGORY:
+                continue
+            taken[category] = taken.get(category, 0) + 1
+        out.append(content_id)
+        if len(out) == want:
+            break
+    return out
 
 
 def _content(model: EngineModel, items: np.ndarray) -> list[int]:
@@ -227,7 +253,8 @@ def _by_categories(
 def _explored_categories(
     model: EngineModel, profile: OnlineProfile, arms: ExplorationArms, rng: np.random.Generator
 ) -> dict[int, int]:
-    """Up to `EXPLORE_CATEGORIES` categories the user has never engaged with, chosen by the
+    """Up to `EXPLORE_CATEGORIES` (`EXPLORE_CATEGORIES_COLD` for a cold profile) categories the
+    user has never engaged with, chosen by the
     bandit (`exploration.choose_categories`) with the version's co-affinity as its prior;
     category → the interest category (anchor) the choice came from."""
     candidates = sorted(set(model.category_items) - profile.engaged_categories)
@@ -239,10 +266,16 @@ def _explored_categories(
         candidates,
         _coaffinity(model, [c for c, _ in profile.interests]),
         rng,
-        EXPLORE_CATEGORIES,
+        EXPLORE_CATEGORIES_COLD if is_cold(profile) else EXPLORE_CATEGORIES,
         leaning=profile.leaning,
     )
     return dict(chosen)
+
+
+def is_cold(profile: OnlineProfile) -> bool:
+    """Too little is known of the person's taste: the feed explores more (more categories here,
+    more exploration slots when re-ranking) to find it sooner."""
+    return len(profile.engaged_categories) < COLD_CATEGORIES
 
 
 def _coaffinity(model: EngineModel, anchors: Sequence[int]) -> dict[tuple[int, int], float]:

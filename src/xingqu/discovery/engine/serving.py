@@ -37,7 +37,7 @@ from sqlalchemy import insert
 
 from xingqu.catalog.queries import ProductCard
 from xingqu.content.queries import ContentCard
-from xingqu.discovery.engine.candidates import Proposal, retrieve
+from xingqu.discovery.engine.candidates import Proposal, is_cold, retrieve
 from xingqu.discovery.engine.cards import ContentCache, TimedLookup
 from xingqu.discovery.engine.exploration import ExplorationArms, read_arms
 from xingqu.discovery.engine.features import FeatureInputs, feature_matrix, prior_heads
@@ -66,6 +66,8 @@ CREATOR_DAILY_CAP = 6
 TRAFFIC_LIMIT_FACTOR = 0.2
 """A shop under a traffic-limit sanction keeps this share of its items' value."""
 ARMS_TTL_S = 10.0
+COLD_EXPLORATION_SLOTS = (1, 3, 6, 9, 12, 15)
+"""Positions given to exploration for a person the feed knows little about (`is_cold`)."""
 POLL_S = 2.0
 
 
@@ -323,10 +325,15 @@ class FeedEngine:
             )
             for i, row in enumerate(rows)
         ]
+        policy = (
+            replace(self.policy, exploration_slots=COLD_EXPLORATION_SLOTS)
+            if is_cold(profile)
+            else self.policy
+        )
         placed = rerank(
             candidates,
             limit,
-            self.policy,
+            policy,
             recent_creator_exposure=profile.creator_exposure,
             creator_cap=self.creator_cap,
         )
