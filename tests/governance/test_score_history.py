@@ -9,7 +9,7 @@ import pytest
 
 from tests import factories
 from tests.governance.support import confirmed_fake_orders
-from tests.trade.scenario import listing
+from tests.trade.scenario import listing, paid
 from xingqu.bootstrap import Platform
 from xingqu.governance import queries, scores
 from xingqu.governance.errors import GovernanceError
@@ -79,3 +79,16 @@ def test_a_merchant_reads_only_their_own_shops_history_and_the_days_must_be_in_o
         )
     assert other.value.code == SharedError.FORBIDDEN
     assert backwards.value.code == GovernanceError.INVALID_FILTER
+
+
+def test_the_timers_recompute_scores_once_a_day(platform: Platform, clock: ManualClock) -> None:
+    # given a shop with a paid order and no score run yet
+    p = platform
+    paid(p, factories.consumer(p), listing(p))
+    # when the timers run twice, then a day later
+    first = p.run_timers()["governance.daily_scores"]
+    again = p.run_timers()["governance.daily_scores"]
+    clock.advance(timedelta(days=1))
+    next_day = p.run_timers()["governance.daily_scores"]
+    # then the shop is scored on the first run and the next day, not in between
+    assert (first, again, next_day) == (1, 0, 1)

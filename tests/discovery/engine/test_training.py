@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import numpy as np
@@ -9,10 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from xingqu.bootstrap import Platform
+from xingqu.discovery.engine.model import EngineModel
 from xingqu.discovery.engine.outcomes import LogColumns, item_counts, label_impressions
 from xingqu.discovery.engine.training import TrainingSettings, retrieval_model
 from xingqu.discovery.feed import feed
 from xingqu.discovery.models import BehaviourEvent, ServedFeatures
+from xingqu.discovery.ranking.features import FEATURES
 from xingqu.discovery.rules import ACTION_CODES, Action
 from xingqu.sim.context import consumer
 from xingqu.sim.truth import SimTruth
@@ -113,3 +116,20 @@ def test_the_retrieval_model_is_chosen_by_name() -> None:
     assert type(retrieval_model(TrainingSettings())).__name__ == "BlendRecommender"
     with pytest.raises(ValueError, match="unknown retrieval model 'magic'"):
         retrieval_model(TrainingSettings(retrieval="magic"))
+
+
+def test_a_version_whose_ranker_knows_other_columns_serves_with_the_prior_heads(
+    trained: Platform,
+) -> None:
+    # given the current version's ranker, saved as if trained on one column fewer
+    registry = trained.feed_engine.slot.registry
+    assert registry is not None
+    folder = registry.path(registry.current() or "")
+    params = json.loads((folder / "ranker" / "params.json").read_text())
+    params["state"]["n_features"] -= 1
+    params["params"]["feature_names"] = list(FEATURES[:-1])
+    (folder / "ranker" / "params.json").write_text(json.dumps(params))
+    # when the version is loaded
+    model = EngineModel.load(folder, registry.current() or "")
+    # then it has no ranker (the feed uses the prior heads) and still serves
+    assert model.ranker is None and model.blend is not None

@@ -15,6 +15,7 @@ Everything is JSON, NumPy `.npz` (loaded with `allow_pickle=False`) or a LightGB
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from xingqu.discovery.ranking.features import FEATURES
 from xingqu.discovery.ranking.ranker import MultiTaskRanker
 from xingqu.discovery.retrieval.als import ALSRecommender
 from xingqu.discovery.retrieval.base import Recommender
 from xingqu.discovery.retrieval.blend import BlendRecommender
 from xingqu.discovery.retrieval.exploration import CategoryExplorationChannel
 from xingqu.discovery.retrieval.transition import TransitionRecommender
+
+log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
@@ -210,6 +214,19 @@ class EngineModel:
         ranker = (
             MultiTaskRanker.load(folder / RANKER_DIR) if (folder / RANKER_DIR).is_dir() else None
         )
+        if ranker is not None and (
+            tuple(ranker.columns) != FEATURES or ranker.n_features_ != len(FEATURES)
+        ):
+            # a version trained before the feature columns changed: serve with the prior heads
+            # until the next training rather than feed the ranker columns it never saw
+            log.warning(
+                "model version %s: its ranker knows %d feature columns, this code has %d; "
+                "serving with the prior heads until the next training",
+                version,
+                ranker.n_features_,
+                len(FEATURES),
+            )
+            ranker = None
         return cls(
             version=version,
             items=items,

@@ -439,7 +439,9 @@ def _fit_ranker(
     metrics: dict[str, float] = {}
     advance = step("fitting the ranker", 2)
     if len(test) and 0 < labels[0][test].sum() < len(test):
-        held = MultiTaskRanker(**settings.ranker).fit(matrix[train], _labels(labels, train))
+        held = MultiTaskRanker(**{"feature_names": FEATURES, **settings.ranker}).fit(
+            matrix[train], _labels(labels, train)
+        )
         heads = held.predict(matrix[test])
         click, buy = labels[0][test], labels[1][test]
         metrics["ranker.click_auc"] = auc(click, heads.p_click)
@@ -448,7 +450,9 @@ def _fit_ranker(
             metrics["ranker.buy_auc"] = auc(buy, heads.p_click * heads.p_buy_given_click)
         metrics["ranker.test_rows"] = float(len(test))
     advance(1)
-    ranker = MultiTaskRanker(**settings.ranker).fit(matrix, _labels(labels, np.arange(len(times))))
+    ranker = MultiTaskRanker(**{"feature_names": FEATURES, **settings.ranker}).fit(
+        matrix, _labels(labels, np.arange(len(times)))
+    )
     advance(1)
     return ranker, metrics, len(requests)
 
