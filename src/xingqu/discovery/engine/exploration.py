@@ -11,7 +11,11 @@ own leaning toward the category (they watch it longer than usual: `rules.watch_l
 worth `PRIOR_STRENGTH` impressions, and adds the evidence the log holds:
 
     alpha = PRIOR_STRENGTH × m + Σ rewards       beta = PRIOR_STRENGTH × (1 − m) + n − Σ rewards
-    m = base + (1 − base) × COAFFINITY_LIFT × max(npmi(a, c), leaning(c) / LEANING_FULL)
+    m = m(c) + (1 − m(c)) × COAFFINITY_LIFT × max(npmi(a, c), lift(a, c), leaning(c) / LEANING_FULL)
+
+where m(c) is how everyone responds to the category when explored, whatever their anchor (its
+evidence shrunk toward the platform's mean exploration reward): a hierarchy, so that the few
+impressions of one (anchor, category) pair borrow strength from all of the category's.
 
 `choose_categories` scores each candidate category for a user by one Thompson draw per arm,
 weighted by the user's interest shares, and explores the best; so the bandit learns companion
@@ -47,6 +51,7 @@ PRIOR_STRENGTH = 8.0
 BASE_REWARD = 0.15
 """The prior mean reward of an exploration before the log holds any."""
 COAFFINITY_LIFT = 0.5
+CATEGORY_PRIOR_STRENGTH = 20.0
 LEANING_FULL = 0.3
 """A person's own leaning (`rules.watch_leanings`) of this much counts as full co-affinity."""
 
@@ -64,6 +69,21 @@ class ExplorationArms:
         if shown < 50:
             return BASE_REWARD
         return sum(r for r, _ in self.evidence.values()) / shown
+
+    @cached_property
+    def by_category(self) -> dict[int, tuple[float, int]]:
+        """The evidence of every category, whatever the anchor: (Σ rewards, impressions)."""
+        out: dict[int, tuple[float, int]] = {}
+        for (_, category), (reward, shown) in self.evidence.items():
+            total, count = out.get(category, (0.0, 0))
+            out[category] = (total + reward, count + shown)
+        return out
+
+    def category_mean(self, category: int) -> float:
+        """How people respond to the category when explored, whoever they are: its evidence
+        shrunk toward the platform's mean by `CATEGORY_PRIOR_STRENGTH` impressions."""
+        reward, shown = self.by_category.get(category, (0.0, 0))
+        return (reward + CATEGORY_PRIOR_STRENGTH * self.base) / (shown + CATEGORY_PRIOR_STRENGTH)
 
     def posterior(self, anchor: int, category: int, npmi: float = 0.0) -> tuple[float, float]:
         alpha, beta = self.posteriors([anchor], [category], {(anchor, category): npmi})
@@ -86,7 +106,7 @@ class ExplorationArms:
                 key = (anchor, category)
                 npmi[i, j] = coaffinity.get(key, 0.0)
                 reward[i, j], shown[i, j] = self.evidence.get(key, (0.0, 0))
-        base = self.base
+        base = np.array([self.category_mean(c) for c in categories])[None, :]
         suits = np.clip(np.maximum(npmi, own[None, :]), 0.0, 1.0)
         mean = base + (1.0 - base) * COAFFINITY_LIFT * suits
         return PRIOR_STRENGTH * mean + reward, PRIOR_STRENGTH * (1.0 - mean) + shown - reward

@@ -92,7 +92,7 @@ class RerankPolicy:
     exploration_slots: tuple[int, ...] = (3, 9, 15)
     new_merchant_share: float = 0.15
     max_per_creator: int | None = 2
-    max_per_category: int | None = 5
+    max_per_category: int | None = 3
     max_per_shop: int | None = None
 
     def __post_init__(self) -> None:
