@@ -15,21 +15,31 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from xingqu.aftersales import queries as aftersales_queries
 from xingqu.catalog import queries as catalog_queries
 from xingqu.discovery import queries as discovery_queries
 from xingqu.governance import audit
-from xingqu.governance.models import Case, CreatorReputation, MerchantScore, MerchantScoreDay
+from xingqu.governance.models import (
+    AuditEntry,
+    Case,
+    CreatorReputation,
+    MerchantScore,
+    MerchantScoreDay,
+)
 from xingqu.governance.rules import CaseStatus
 from xingqu.governance.scoring import MerchantInputs, Sale, creator_reputation, merchant_score
 from xingqu.shared.access import SYSTEM, Actor, Role
+from xingqu.shared.clock import as_utc
 from xingqu.store.uow import UnitOfWork
 from xingqu.trade import queries as trade_queries
 
 MERCHANT_WINDOW = timedelta(days=30)
 CREATOR_WINDOW = timedelta(days=90)
+FULL_RUN = "scores.recomputed"  # every shop and creator: the daily timer's mark
+PARTIAL_RUN = "scores.recomputed_some"
+_SCORES_LOCK = 7_2024_0405  # PostgreSQL advisory lock: one score run at a time
 FAKE_ORDER_CODES = frozenset(
     {"brushing.order_velocity", "brushing.linked_buyers", "reviews.manipulation"}
 )
@@ -48,17 +58,54 @@ def recompute_scores(
     shop_ids: list[int] | None = None,
     creator_ids: list[int] | None = None,
 ) -> ScoreRun:
+    """Recompute the scores of the given shops and creators (all when None)."""
     actor.require(Role.OPERATOR)
     with uows() as uow:
-        now = uow.clock.now()
-        shops = _merchant_scores(uow, shop_ids, now)
-        creators = _creators(uow, creator_ids, now)
-        audit.record(
-            uow, actor, "scores.recomputed", "scores", 0, shop_id=None,
-            reason=f"{shops} shops, {creators} creators",
-        )  # fmt: skip
-        uow.commit()
-        return ScoreRun(shops, creators)
+        return _recompute(uow, actor, shop_ids, creator_ids)
+
+
+def recompute_daily(uows: Callable[..., UnitOfWork]) -> ScoreRun | None:
+    """The daily timer's run: every score, unless a full run already took place today (UTC), in
+    which case nothing changes and None is returned."""
+    with uows() as uow:
+        _take_turn(uow)
+        last = _last_full_run(uow)
+        if last is not None and last.date() >= uow.clock.now().astimezone(UTC).date():
+            return None
+        return _recompute(uow, SYSTEM, None, None)
+
+
+def _take_turn(uow: UnitOfWork) -> None:
+    """Concurrent runs on PostgreSQL take turns, so two workers never insert the same shop's row
+    (SQLite already serialises writers)."""
+    s = uow.session
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCORES_LOCK})
+
+
+def _recompute(
+    uow: UnitOfWork, actor: Actor, shop_ids: list[int] | None, creator_ids: list[int] | None
+) -> ScoreRun:
+    _take_turn(uow)
+    now = uow.clock.now()
+    shops = _merchant_scores(uow, shop_ids, now)
+    creators = _creators(uow, creator_ids, now)
+    full = shop_ids is None and creator_ids is None
+    audit.record(
+        uow, actor, FULL_RUN if full else PARTIAL_RUN, "scores", 0, shop_id=None,
+        reason=f"{shops} shops, {creators} creators",
+    )  # fmt: skip
+    uow.commit()
+    return ScoreRun(shops, creators)
+
+
+def _last_full_run(uow: UnitOfWork) -> datetime | None:
+    at = uow.session.scalar(
+        select(func.max(AuditEntry.at)).where(
+            AuditEntry.subject_type == "scores", AuditEntry.action == FULL_RUN
+        )
+    )
+    return as_utc(at) if at is not None else None
 
 
 def _merchant_scores(uow: UnitOfWork, shop_ids: list[int] | None, now: datetime) -> int:

@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
-
 from xingqu.governance.cases import expire_sanctions
-from xingqu.governance.models import MerchantScore
-from xingqu.governance.scores import recompute_scores
-from xingqu.shared.clock import as_utc
+from xingqu.governance.scores import recompute_daily
 
 
 def end_sanctions(run: Any) -> int:
@@ -22,12 +18,8 @@ def daily_scores(run: Any) -> int:
     """Recompute every merchant experience score and creator reputation once per UTC day (the
     platform refreshes scores daily; the history keeps a row per day); returns the shops scored
     (0: already done today)."""
-    with run.uows(readonly=True) as uow:
-        today = uow.clock.now().date()
-        last = uow.session.scalar(select(func.max(MerchantScore.computed_at)))
-    if last is not None and as_utc(last).date() >= today:
-        return 0
-    return recompute_scores(run.uows).shops
+    done = recompute_daily(run.uows)
+    return done.shops if done is not None else 0
 
 
 JOBS: list[tuple[str, Callable[[Any], int]]] = [
