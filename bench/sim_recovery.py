@@ -78,6 +78,7 @@ console = Console()
 
 POLICIES: dict[str, dict[str, Any]] = {
     "xingqu engine": {},
+    "engine, six exploration slots": {"exploration_slots": [2, 5, 8, 11, 14, 17]},
     "engine without exploration": {
         "feed_channels": [c.value for c in Channel if c != Channel.EXPLORATION]
     },

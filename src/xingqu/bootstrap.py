@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from xingqu.config import Settings
 from xingqu.discovery.engine.registry import ModelRegistry
 from xingqu.discovery.feed import FeedEngine
+from xingqu.discovery.ranking.rerank import RerankPolicy
 from xingqu.discovery.rules import parse_channels
 from xingqu.shared.clock import Clock, SystemClock
 from xingqu.store import migrate
@@ -108,5 +109,6 @@ def build_platform(
             ModelRegistry(settings.resolved_models_dir),
             poll_s=settings.model_poll_s,
             channels=parse_channels(settings.feed_channels),
+            policy=RerankPolicy(exploration_slots=tuple(settings.exploration_slots)),
         ),
     )

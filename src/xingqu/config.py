@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         description="the model channel's estimator: blend, als, ease, transition, … "
         "(xingqu.discovery.retrieval.pipelines)",
     )
+    exploration_slots: list[int] = Field(
+        default=[3, 9, 15],
+        description="positions (0-based) of a page that explore latent interests for a person "
+        "the feed knows, as JSON: '[3, 9, 15]'; a person it barely knows gets more",
+    )
     feed_channels: list[str] | None = Field(
         default=None,
         description='retrieval channels switched on, as JSON: \'["model", "interest", "trending"]\' '

@@ -45,8 +45,7 @@ from xingqu.discovery.rules import (
 
 FOLLOW_WINDOW = timedelta(days=14)
 PER_CATEGORY = 200  # newest content per interest category read without a model version
-EXPLORE_CATEGORIES = 2  # categories explored per request
-EXPLORE_CATEGORIES_COLD = 4  # for a person with few engaged categories (`COLD_CATEGORIES`)
+EXPLORE_PER_SLOT = 2 / 3  # categories explored per request, per exploration slot of the page
 COLD_CATEGORIES = 3
 TRENDING_PER_CATEGORY = 2
 OVERFETCH = 2  # each channel proposes this many times its quota (seen content is skipped)
@@ -77,12 +76,14 @@ def retrieve(
     limit: int,
     now: datetime,
     rng: np.random.Generator,
+    exploration_slots: int = 3,
     enabled: frozenset[Channel] = frozenset(Channel),
 ) -> Retrieval:
-    """Every enabled channel's proposals for a page of `limit` items (module docstring)."""
+    """Every enabled channel's proposals for a page of `limit` items with `exploration_slots`
+    positions for latent interests (module docstring)."""
     known_user = model.user_index(profile.user_id) if model is not None else -1
     explore = (
-        _explored_categories(model, profile, arms, rng)
+        _explored_categories(model, profile, arms, rng, explored_categories(exploration_slots))
         if model is not None and Channel.EXPLORATION in enabled
         else {}
     )
@@ -250,13 +251,21 @@ def _by_categories(
     return interleave(queues, [share for _, share in shares])[:want]
 
 
+def explored_categories(slots: int) -> int:
+    """How many categories a page with `slots` exploration positions explores (two for three)."""
+    return max(1, round(slots * EXPLORE_PER_SLOT)) if slots > 0 else 0
+
+
 def _explored_categories(
-    model: EngineModel, profile: OnlineProfile, arms: ExplorationArms, rng: np.random.Generator
+    model: EngineModel,
+    profile: OnlineProfile,
+    arms: ExplorationArms,
+    rng: np.random.Generator,
+    n: int,
 ) -> dict[int, int]:
-    """Up to `EXPLORE_CATEGORIES` (`EXPLORE_CATEGORIES_COLD` for a cold profile) categories the
-    user has never engaged with, chosen by the
-    bandit (`exploration.choose_categories`) with the version's co-affinity as its prior;
-    category → the interest category (anchor) the choice came from."""
+    """Up to `n` categories the user has never engaged with, chosen by the bandit
+    (`exploration.choose_categories`) with the version's co-affinity as its prior; category →
+    the interest category (anchor) the choice came from."""
     candidates = sorted(set(model.category_items) - profile.engaged_categories)
     if not candidates:
         return {}
@@ -266,15 +275,15 @@ def _explored_categories(
         candidates,
         _coaffinity(model, [c for c, _ in profile.interests]),
         rng,
-        EXPLORE_CATEGORIES_COLD if is_cold(profile) else EXPLORE_CATEGORIES,
+        n,
         leaning=profile.leaning,
     )
     return dict(chosen)
 
 
 def is_cold(profile: OnlineProfile) -> bool:
-    """Too little is known of the person's taste: the feed explores more (more categories here,
-    more exploration slots when re-ranking) to find it sooner."""
+    """Too little is known of the person's taste: the feed explores more (more exploration slots,
+    so more categories) to find it sooner."""
     return len(profile.engaged_categories) < COLD_CATEGORIES
 
 

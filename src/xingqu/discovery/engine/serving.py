@@ -255,6 +255,11 @@ class FeedEngine:
             profile = build_profile(
                 data, actor.user_id, now, durations=lambda ids: self.content.durations(data, ids)
             )
+            policy = (
+                replace(self.policy, exploration_slots=COLD_EXPLORATION_SLOTS)
+                if is_cold(profile)
+                else self.policy
+            )
             retrieval = retrieve(
                 data,
                 self.content,
@@ -265,9 +270,10 @@ class FeedEngine:
                 limit=limit,
                 now=now,
                 rng=rng,
+                exploration_slots=sum(1 for s in policy.exploration_slots if s < limit),
                 enabled=self.channels,
             )
-            page = self._rank(data, model, profile, retrieval.proposals, limit, now)
+            page = self._rank(data, model, profile, policy, retrieval.proposals, limit, now)
         feed = Feed(uuid.uuid4().hex, [p.item for p in page], model.version if model else None)
         if page and log:
             with uow:
@@ -282,6 +288,7 @@ class FeedEngine:
         data: DataPort,
         model: EngineModel | None,
         profile: OnlineProfile,
+        policy: RerankPolicy,
         proposals: list[Proposal],
         limit: int,
         now: datetime,
@@ -325,11 +332,6 @@ class FeedEngine:
             )
             for i, row in enumerate(rows)
         ]
-        policy = (
-            replace(self.policy, exploration_slots=COLD_EXPLORATION_SLOTS)
-            if is_cold(profile)
-            else self.policy
-        )
         placed = rerank(
             candidates,
             limit,
