@@ -265,7 +265,10 @@ def newest_by_creators(
         select(ci.id, ci.creator_id, ci.published_at)
         .where(
             ci.creator_id.in_(ids),
-            ci.status == ContentStatus.PUBLISHED,
+            # through the creator index, always: status wrapped so that no planner walks every
+            # published item instead (SQLite's sampled statistics once made it choose the status
+            # index for 40 creators: 83 ms instead of 2.5 ms on 100,000 items)
+            func.coalesce(ci.status, "") == ContentStatus.PUBLISHED,
             ci.published_at >= since,
         )
         .order_by(ci.published_at.desc(), ci.id.desc())
