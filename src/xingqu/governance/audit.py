@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from xingqu.governance.models import AuditEntry, MerchantNotice
 from xingqu.shared.access import Actor
@@ -36,10 +36,8 @@ def record(
     evidence: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry (inside the caller's transaction)."""
-    uow.require_active()
+    uow.take_turn(_CHAIN_LOCK)
     s = uow.session
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
     prev = s.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
     entry = AuditEntry(
         at=uow.clock.now(),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from xingqu.aftersales import queries as aftersales_queries
 from xingqu.catalog import queries as catalog_queries
@@ -68,25 +68,17 @@ def recompute_daily(uows: Callable[..., UnitOfWork]) -> ScoreRun | None:
     """The daily timer's run: every score, unless a full run already took place today (UTC), in
     which case nothing changes and None is returned."""
     with uows() as uow:
-        _take_turn(uow)
+        uow.take_turn(_SCORES_LOCK)
         last = _last_full_run(uow)
         if last is not None and last.date() >= uow.clock.now().astimezone(UTC).date():
             return None
         return _recompute(uow, SYSTEM, None, None)
 
 
-def _take_turn(uow: UnitOfWork) -> None:
-    """Concurrent runs on PostgreSQL take turns, so two workers never insert the same shop's row
-    (SQLite already serialises writers)."""
-    s = uow.session
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCORES_LOCK})
-
-
 def _recompute(
     uow: UnitOfWork, actor: Actor, shop_ids: list[int] | None, creator_ids: list[int] | None
 ) -> ScoreRun:
-    _take_turn(uow)
+    uow.take_turn(_SCORES_LOCK)  # concurrent runs never insert the same shop's row twice
     now = uow.clock.now()
     shops = _merchant_scores(uow, shop_ids, now)
     creators = _creators(uow, creator_ids, now)

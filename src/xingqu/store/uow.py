@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from xingqu.shared.clock import Clock, SystemClock
@@ -95,6 +95,14 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
+
+    def take_turn(self, key: int) -> None:
+        """Wait until no other transaction holding `key` is open (PostgreSQL: a transaction-level
+        advisory lock, released at commit or rollback). SQLite needs none: it runs one writer at
+        a time already."""
+        self.require_active()
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
     def reader(self) -> UnitOfWork:
         """A read-only unit of work on the same database and clock (on SQLite it does not take
