@@ -134,6 +134,7 @@ def main() -> None:
         shutil.copytree(args.data_dir, work)
     try:
         platform = build_platform(Settings(data_dir=work, demo_mode=True), migrate_schema=False)
+        platform.prepare_to_serve()  # as `xingqu serve` does before it listens
         truth = SimTruth.load(work)
         details = detail_pages(platform, truth)
         sizes = {

@@ -88,8 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     end = datetime.fromisoformat(json.loads(ready.read_text())["end"])
     platform = build_platform(settings, clock=ManualClock(end + timedelta(minutes=30)))
     try:
-        platform.refresh_statistics()  # as `xingqu serve` does when it starts
-        platform.feed_engine.warm_up(platform.uow())
+        platform.prepare_to_serve()  # as `xingqu serve` does when it starts
         version = platform.feed_engine.slot.registry.current()  # type: ignore[union-attr]
         latency = _in_process(platform, shape, args.requests)
         counts = _counts(platform)

@@ -62,6 +62,12 @@ class Platform:
         """Refresh the database's query-planner statistics (`store.engine.refresh_statistics`)."""
         refresh_statistics(self.engine)
 
+    def prepare_to_serve(self) -> None:
+        """What a server does before it takes requests: fresh planner statistics and the feed's
+        warm-up (the current model version loaded, its caches filled)."""
+        self.refresh_statistics()
+        self.feed_engine.warm_up(self.uow())
+
     def drain_events(self) -> int:
         return self.relay.drain()
 

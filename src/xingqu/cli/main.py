@@ -301,8 +301,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from xingqu.api.app import create_app
 
     platform: Platform = build_platform(settings)
-    platform.refresh_statistics()
-    platform.feed_engine.warm_up(platform.uow())
+    platform.prepare_to_serve()
     mode = "on" if settings.demo_mode else "off"
     console.print(
         f"Serving http://{host}:{port}/ (API docs at /docs, demo mode {mode}); Ctrl-C stops."

@@ -70,8 +70,17 @@ def governance_report(
     counts: Counter[tuple[str, str, str]] = Counter()
     with uow:
         s = uow.session
-        reviews = s.scalars(
-            select(ListingReview).where(
+        lr = ListingReview
+        reviews = s.execute(  # columns, not entities: the report reads thousands of reviews
+            select(
+                lr.created_at,
+                lr.decided_at,
+                lr.codes,
+                lr.decision,
+                lr.queue_status,
+                lr.trigger,
+                lr.decision_code,
+            ).where(
                 ListingReview.created_at < until,
                 (ListingReview.created_at >= since) | (ListingReview.decided_at >= since),
             )
