@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from xingqu.trade.terms import Terms
@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         description='retrieval channels switched on, as JSON: \'["model", "interest", "trending"]\' '
         "(unset: all)",
     )
+
+    @field_validator("exploration_slots")
+    @classmethod
+    def _slots(cls, slots: list[int]) -> list[int]:
+        if any(p < 0 for p in slots) or len(set(slots)) != len(slots):
+            raise ValueError(f"exploration slots are distinct positions 0, 1, …, not {slots}")
+        return slots
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -61,6 +61,7 @@ def recompute_scores(
     """Recompute the scores of the given shops and creators (all when None)."""
     actor.require(Role.OPERATOR)
     with uows() as uow:
+        uow.take_turn(_SCORES_LOCK)  # concurrent runs never insert the same shop's row twice
         return _recompute(uow, actor, shop_ids, creator_ids)
 
 
@@ -78,7 +79,6 @@ def recompute_daily(uows: Callable[..., UnitOfWork]) -> ScoreRun | None:
 def _recompute(
     uow: UnitOfWork, actor: Actor, shop_ids: list[int] | None, creator_ids: list[int] | None
 ) -> ScoreRun:
-    uow.take_turn(_SCORES_LOCK)  # concurrent runs never insert the same shop's row twice
     now = uow.clock.now()
     shops = _merchant_scores(uow, shop_ids, now)
     creators = _creators(uow, creator_ids, now)

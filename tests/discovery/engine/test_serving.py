@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select, update
 
-from xingqu.bootstrap import Platform
+from xingqu.bootstrap import Platform, build_platform
 from xingqu.catalog.models import Product, Sku
 from xingqu.catalog.rules import ProductStatus
+from xingqu.config import Settings
 from xingqu.discovery.engine.registry import ModelRegistry
 from xingqu.discovery.engine.training import train_and_publish
 from xingqu.discovery.feed import Feed, feed
@@ -136,3 +140,17 @@ def test_warming_up_loads_the_version_before_the_first_request(trained_template,
     held = p.feed_engine.slot.held
     assert held is not None and held.version == p.feed_engine.slot.registry.current()  # type: ignore[union-attr]
     p.close()
+
+
+def test_the_exploration_slots_setting_reaches_the_feed_and_refuses_bad_positions(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path, environment="test", exploration_slots=[2, 5, 8])
+    p = build_platform(settings)
+    try:
+        assert p.feed_engine.policy.exploration_slots == (2, 5, 8)
+    finally:
+        p.close()
+    for bad in ([3, -1], [4, 4]):
+        with pytest.raises(ValidationError, match="exploration slots are distinct positions"):
+            Settings(data_dir=tmp_path, environment="test", exploration_slots=bad)
