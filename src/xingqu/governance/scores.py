@@ -67,11 +67,15 @@ def recompute_scores(
 
 def recompute_daily(uows: Callable[..., UnitOfWork]) -> ScoreRun | None:
     """The daily timer's run: every score, unless a full run already took place today (UTC), in
-    which case nothing changes and None is returned."""
+    which case nothing changes and None is returned. The check is made first without a write
+    transaction (the timer ticks every 30 s; SQLite would take its write lock each time), then
+    again once it is this run's turn."""
+    with uows(readonly=True) as uow:
+        if _done_today(uow):
+            return None
     with uows() as uow:
         uow.take_turn(_SCORES_LOCK)
-        last = _last_full_run(uow)
-        if last is not None and last.date() >= uow.clock.now().astimezone(UTC).date():
+        if _done_today(uow):
             return None
         return _recompute(uow, SYSTEM, None, None)
 
@@ -91,13 +95,14 @@ def _recompute(
     return ScoreRun(shops, creators)
 
 
-def _last_full_run(uow: UnitOfWork) -> datetime | None:
+def _done_today(uow: UnitOfWork) -> bool:
+    """A full run has taken place today (UTC): the audit log holds its mark."""
     at = uow.session.scalar(
         select(func.max(AuditEntry.at)).where(
             AuditEntry.subject_type == "scores", AuditEntry.action == FULL_RUN
         )
     )
-    return as_utc(at) if at is not None else None
+    return at is not None and as_utc(at).date() >= uow.clock.now().astimezone(UTC).date()
 
 
 def _merchant_scores(uow: UnitOfWork, shop_ids: list[int] | None, now: datetime) -> int:
