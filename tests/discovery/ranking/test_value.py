@@ -1,4 +1,4 @@
-"""The quality-GMV value formula, checked on the worked example of docs/ranking.md."""
+"""The quality-GMV value formula, checked on the worked example of docs/discovery.md."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _heads(
 
 
 def test_worked_example_of_the_docs() -> None:
-    # given (docs/ranking.md, "Worked example"): A, a 199-yuan product from a good merchant;
+    # given (docs/discovery.md, "Worked example"): A, a 199-yuan product from a good merchant;
     # B, a video without a product; C, A's product from a poorly rated merchant
     value = QualityGmvValue(watch_fen_per_s=0.5, merchant_quality_floor=0.5)
     heads = _heads(
