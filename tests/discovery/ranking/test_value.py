@@ -1,4 +1,5 @@
-"""The quality-GMV value formula, checked on the worked example of docs/discovery.md."""
+"""The quality-GMV value formula, checked on hand-computed examples, one of them the worked
+example of docs/discovery.md."""
 
 from __future__ import annotations
 
@@ -19,8 +20,20 @@ def _heads(
     )
 
 
-def test_worked_example_of_the_docs() -> None:
-    # given (docs/discovery.md, "Worked example"): A, a 199-yuan product from a good merchant;
+def test_the_worked_example_of_docs_discovery() -> None:
+    # given a ¥99 serum, p(click) 0.08, p(buy | click) 0.05, p(refund | buy) 0.1, service
+    # quality 0.8 and 12 expected seconds
+    value = QualityGmvValue(watch_fen_per_s=0.5, merchant_quality_floor=0.5)
+    heads = _heads(p_click=[0.08], p_buy=[0.05], p_refund=[0.1], watch=[12.0])
+    # when
+    totals = value.value(np.array([9_900]), heads, np.array([0.8]))
+    # then 9,900 × 0.08 × 0.05 × 0.9 × 0.9 = 32.076 fen, plus 0.5 × 12 = 6 fen
+    assert value.merchant_factor(np.array([0.8])).tolist() == pytest.approx([0.9])
+    assert totals.tolist() == pytest.approx([38.076])
+
+
+def test_three_hand_computed_items() -> None:
+    # given A, a 199-yuan product from a good merchant;
     # B, a video without a product; C, A's product from a poorly rated merchant
     value = QualityGmvValue(watch_fen_per_s=0.5, merchant_quality_floor=0.5)
     heads = _heads(
