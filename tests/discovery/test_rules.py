@@ -13,16 +13,19 @@ from xingqu.discovery.rules import (
     Signal,
     allocate,
     candidate_quotas,
+    category_fatigue,
     check_behaviour,
     check_watch,
     decay,
     freshness,
+    hidden_interest_odds,
     interest_profile,
     interest_shares,
     interleave,
     max_watch_seconds,
     parse_action,
     parse_channels,
+    passed_over,
     popularity_points,
     rank_strength,
     service_quality,
@@ -157,6 +160,32 @@ def test_good_behaviour_passes_and_unknown_actions_do_not() -> None:
     with pytest.raises(DomainError) as err:
         parse_action("purchase")
     assert err.value.code == "discovery.unknown_action"
+
+
+def test_passed_over_counts_items_shown_without_any_positive_response() -> None:
+    # given category 5: item 1 shown and glanced at (5 of 60 s), item 2 shown and ignored,
+    # item 3 shown twice and ignored; category 6: item 4 shown and watched to the end;
+    # category 7: item 5 shown and glanced at, but the person engaged with 7 elsewhere
+    signals = [
+        _signal(Action.IMPRESSION, 5, 1),
+        _signal(Action.WATCH, 5, 1, value=5.0, duration=60),
+        _signal(Action.IMPRESSION, 5, 2),
+        _signal(Action.IMPRESSION, 5, 3),
+        _signal(Action.IMPRESSION, 5, 3, ago=timedelta(hours=1)),
+        _signal(Action.IMPRESSION, 6, 4),
+        _signal(Action.WATCH, 6, 4, value=60.0, duration=60),
+        _signal(Action.IMPRESSION, 7, 5),
+        _signal(Action.WATCH, 7, 5, value=2.0, duration=60),
+    ]
+    # when
+    passed = passed_over(signals, engaged_categories={7})
+    # then each distinct item of 5 counts once; 6 was watched; 7 is an interest already
+    assert passed == {5: 3}
+    assert passed_over([], engaged_categories=()) == {}
+    # and each passed item halves the odds of a hidden interest, the fatigue rising toward
+    # the full penalty
+    assert [hidden_interest_odds(n) for n in (0, 1, 2, 3)] == [1.0, 0.5, 0.25, 0.125]
+    assert category_fatigue({5: 3, 8: 0}, 0.6) == {5: pytest.approx(0.6 * 0.875)}
 
 
 def test_popularity_points_sum_engagement_per_content() -> None:

@@ -5,7 +5,7 @@ shared feature formulas and merchant quality. No I/O."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -214,6 +214,45 @@ def interest_shares(profile: Mapping[int, float], top: int) -> list[tuple[int, f
     chosen = positive[:top]
     total = sum(v for _, v in chosen)
     return [(c, v / total) for c, v in chosen]
+
+
+PASSED_OVER_HALF = 1.0
+"""Each item of a category a person was shown and passed over (`passed_over`) halves what is
+left of the chance that the category is a hidden interest of theirs: a latent interest is
+engaged with about half the time it is shown (watched well, liked or clicked)."""
+
+
+def passed_over(signals: Sequence[Signal], engaged_categories: Iterable[int]) -> dict[int, int]:
+    """Category → how many distinct items of it the person was shown and passed over (their
+    signals for the item weigh nothing positive: `signal_weights`), for categories they never
+    engaged with. Exploration and re-ranking turn away from these: a feed that keeps offering
+    what the person scrolls past learns nothing new about them."""
+    if not signals:
+        return {}
+    skip = set(engaged_categories)
+    per_item: dict[int, tuple[int, float]] = {}
+    for signal, weight in zip(signals, signal_weights(signals), strict=True):
+        if signal.content_id is None or signal.category_id in skip:
+            continue
+        held = per_item.get(signal.content_id)
+        per_item[signal.content_id] = (signal.category_id, (held[1] if held else 0.0) + weight)
+    out: dict[int, int] = {}
+    for category, weight in per_item.values():
+        if weight <= 0:
+            out[category] = out.get(category, 0) + 1
+    return out
+
+
+def hidden_interest_odds(passed: int) -> float:
+    """What is left (0..1) of the chance that a category is a hidden interest after the person
+    passed over `passed` of its items (`PASSED_OVER_HALF`)."""
+    return float(0.5 ** (max(0, passed) / PASSED_OVER_HALF))
+
+
+def category_fatigue(passed: Mapping[int, int], penalty: float) -> dict[int, float]:
+    """Category → the re-ranking's similarity floor (`rerank.rerank`'s `category_fatigue`): up to
+    `penalty` (a same-category neighbour's), rising as the person passes over its items."""
+    return {c: penalty * (1.0 - hidden_interest_odds(n)) for c, n in passed.items() if n > 0}
 
 
 # --- popularity -------------------------------------------------------------------------------

@@ -82,6 +82,13 @@ def test_the_bandit_prefers_pairs_people_answered() -> None:
     picks = [choose_categories(arms, [(7, 1.0)], [1, 2], {}, rng, 1)[0] for _ in range(200)]
     # then it (almost) always explores the answered pair, from anchor 7
     assert picks.count((1, 7)) >= 198
+    # and a category the person has passed over four items of gives way to an unanswered one
+    fresh = ExplorationArms({})
+    passed = [
+        choose_categories(fresh, [(7, 1.0)], [1, 2], {}, rng, 1, passed={1: 4})[0]
+        for _ in range(200)
+    ]
+    assert passed.count((2, 7)) >= 190
     # and co-affinity alone lifts an unexplored pair's prior mean above the base
     assert arms.posterior(7, 3, npmi=1.0)[0] > arms.posterior(7, 3, npmi=0.0)[0]
 

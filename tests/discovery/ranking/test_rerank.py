@@ -72,6 +72,28 @@ def test_mmr_spreads_creators() -> None:
     assert _keys(page) == [0, 4, 1, 5, 2, 3]
 
 
+def test_category_fatigue_turns_the_page_away_from_what_the_person_passes_over() -> None:
+    # given category 1's items worth a little more than category 2's (and a cheap item that
+    # stretches the value scale), and the person has passed over category 1 before (fatigue
+    # 0.6, a same-category neighbour's penalty)
+    pool = [
+        *_ranked(range(0, 3), 100.0, category_id=1),
+        *_ranked(range(10, 13), 96.0, category_id=2),
+        Candidate(key=30, value=0.0, category_id=3),
+    ]
+    policy = _policy(mmr_lambda=0.7, category_penalty=0.6, diversity_window=1)
+    # when
+    tired = rerank(pool, 4, policy, category_fatigue={1: 0.6})
+    fresh = rerank(pool, 4, policy)
+    # then category 2 leads: category 1 counts as if one of its items had just been placed
+    # (after that, both carry the same penalty and alternate); without fatigue 1 leads
+    assert _keys(tired) == [10, 0, 11, 1]
+    assert _keys(fresh) == [0, 10, 1, 11]
+    # and a negative fatigue is refused
+    with pytest.raises(ValueError, match="fatigue"):
+        rerank(pool, 4, policy, category_fatigue={1: -0.1})
+
+
 def test_exploration_candidates_get_their_slots() -> None:
     # given ten valuable model items and three low-value exploration items
     model = _ranked(range(0, 10), 100.0, channel="model")

@@ -277,6 +277,7 @@ def _explored_categories(
         rng,
         n,
         leaning=profile.leaning,
+        passed=profile.passed_over,
     )
     return dict(chosen)
 

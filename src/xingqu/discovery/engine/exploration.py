@@ -40,7 +40,13 @@ import numpy as np
 from sqlalchemy import select
 
 from xingqu.discovery.models import BehaviourEvent, ExplorationArm, LogCursor
-from xingqu.discovery.rules import Action, Channel, exploration_reward, watch_completion
+from xingqu.discovery.rules import (
+    Action,
+    Channel,
+    exploration_reward,
+    hidden_interest_odds,
+    watch_completion,
+)
 from xingqu.store.uow import UnitOfWork
 
 CURSOR = "exploration-bandit"
@@ -120,17 +126,21 @@ def choose_categories(
     rng: np.random.Generator,
     n: int,
     leaning: Mapping[int, float] | None = None,
+    passed: Mapping[int, int] | None = None,
 ) -> list[tuple[int, int]]:
     """Up to `n` of `candidates` to explore for a user with interest shares `anchors`, best
     first, each with the anchor that contributed most: Σ over anchors of share × one Thompson
-    draw of the (anchor, candidate) arm. `coaffinity` gives the pairs' NPMI (absent: 0)."""
+    draw of the (anchor, candidate) arm, × `rules.hidden_interest_odds` of the items of the
+    candidate the user has already passed over (`passed`): the person's own answer outweighs
+    what others' answers suggest. `coaffinity` gives the pairs' NPMI (absent: 0)."""
     if not candidates or n <= 0:
         return []
     anchors = list(anchors) or [(NO_ANCHOR, 1.0)]
     alpha, beta = arms.posteriors([a for a, _ in anchors], candidates, coaffinity, leaning)
     shares = np.array([share for _, share in anchors])[:, None]
     draws = rng.beta(alpha, beta) * shares
-    score = draws.sum(axis=0)
+    odds = np.array([hidden_interest_odds((passed or {}).get(c, 0)) for c in candidates])
+    score = draws.sum(axis=0) * odds
     order = np.argsort(-score, kind="stable")[:n]
     return [(int(candidates[j]), int(anchors[int(np.argmax(draws[:, j]))][0])) for j in order]
 

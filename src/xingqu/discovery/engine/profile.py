@@ -20,6 +20,7 @@ from xingqu.discovery.rules import (
     Signal,
     interest_profile,
     interest_shares,
+    passed_over,
     positive_weights,
     watch_completion,
     watch_leanings,
@@ -45,6 +46,7 @@ class OnlineProfile:
     seen: frozenset[int]  # content of any signal (impressions included) in the window
     creator_exposure: dict[int, int]  # impressions per creator in EXPOSURE_WINDOW
     leaning: dict[int, float]  # categories not engaged with but watched longer than usual
+    passed_over: dict[int, int]  # categories never engaged with → items shown and passed over
     ordered_products: list[int]  # products the user ordered (price level)
 
 
@@ -66,17 +68,19 @@ def build_profile(
     exposure = Counter(
         s.creator_id for s in shown if s.creator_id is not None and s.occurred_at >= since
     )
+    engaged_categories = frozenset(s.category_id for s in signals if engaged(s))
     return OnlineProfile(
         user_id=user_id,
         activity=len(signals),
         interests=interest_shares(interest_profile(signals, now), TOP_CATEGORIES),
         affinity=category_affinity(signals),
-        engaged_categories=frozenset(s.category_id for s in signals if engaged(s)),
+        engaged_categories=engaged_categories,
         recent_content=recent_engaged(signals, SESSION_ITEMS),
         follows=frozenset(follows),
         seen=frozenset(s.content_id for s in signals if s.content_id is not None),
         creator_exposure=dict(exposure),
         leaning=leanings(signals),
+        passed_over=passed_over(signals, engaged_categories),
         ordered_products=[
             s.product_id for s in signals if s.action == Action.ORDER and s.product_id is not None
         ],

@@ -52,7 +52,7 @@ from xingqu.discovery.ranking.features import CHANNELS, FEATURE_SET, FEATURES, K
 from xingqu.discovery.ranking.ranker import Heads
 from xingqu.discovery.ranking.rerank import Candidate, Placed, RerankPolicy, rerank
 from xingqu.discovery.ranking.value import QualityGmvValue
-from xingqu.discovery.rules import Action, Channel, service_quality
+from xingqu.discovery.rules import Action, Channel, category_fatigue, service_quality
 from xingqu.shared.access import Actor
 from xingqu.shared.clock import is_real_time
 from xingqu.shared.errors import invalid
@@ -338,6 +338,8 @@ class FeedEngine:
             policy,
             recent_creator_exposure=profile.creator_exposure,
             creator_cap=self.creator_cap,
+            category_fatigue=category_fatigue(profile.passed_over, policy.category_penalty),
+            engaged_categories=profile.engaged_categories,
         )
         placed += self._backfill(candidates, placed, limit)
         return [_served(rows[p.candidate.key], p, heads, values, matrix) for p in placed]

@@ -2,7 +2,9 @@
 
 Positions are filled one at a time (greedy MMR). At each position only *eligible* candidates
 count: not yet placed, and under every cap — per page at most `max_per_creator` items of a
-creator, `max_per_category` of a category, `max_per_shop` of a shop, and, over the caller's
+creator, `max_per_category` of a category, `max_per_shop` of a shop, `max_per_unengaged_category`
+of a category the person has never engaged with (when the caller says which they have: one
+item probes a category; more of it can wait for an answer), and, over the caller's
 window, at most `creator_cap` exposures of a creator (`recent_creator_exposure` plus what this
 page already shows). Caps are hard: when they leave nothing eligible the page ends early.
 
@@ -13,7 +15,10 @@ Among eligible candidates the MMR score is
 
 where v̂ is the value scaled to 0..1 over all candidates (an unknown category or creator never
 matches) and the recent placed items are the last `diversity_window` ones (None: all of them,
-classic MMR). A window keeps spreading categories and creators down a long feed page; classic
+classic MMR). The caller's `category_fatigue` (category → 0.., what the person has already
+been shown of the category and passed over: `rules.category_fatigue`) is a floor under a
+candidate's similarity, as if a page of the same category had just been placed: a feed that
+keeps offering what the person scrolls past learns nothing new about them. A window keeps spreading categories and creators down a long feed page; classic
 MMR stops caring once every category has been shown once. The best MMR score wins; ties go to the higher value, then the lower key. Its reason
 is `value` when it is also the most valuable eligible candidate, else `diversity`. Two kinds of
 positions override that choice:
@@ -33,7 +38,7 @@ so a page never holds duplicates. Everything is deterministic.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -93,6 +98,7 @@ class RerankPolicy:
     new_merchant_share: float = 0.15
     max_per_creator: int | None = 2
     max_per_category: int | None = 3
+    max_per_unengaged_category: int | None = 1
     max_per_shop: int | None = None
 
     def __post_init__(self) -> None:
@@ -107,6 +113,7 @@ class RerankPolicy:
         _check_cap("diversity_window", self.diversity_window)
         _check_cap("max_per_creator", self.max_per_creator)
         _check_cap("max_per_category", self.max_per_category)
+        _check_cap("max_per_unengaged_category", self.max_per_unengaged_category)
         _check_cap("max_per_shop", self.max_per_shop)
 
     def new_merchant_quota(self, position: int) -> int:
@@ -186,6 +193,8 @@ def rerank(
     *,
     recent_creator_exposure: Mapping[int, int] | None = None,
     creator_cap: int | None = None,
+    category_fatigue: Mapping[int, float] | None = None,
+    engaged_categories: Collection[int] | None = None,
 ) -> list[Placed]:
     """At most `k` candidates in page order (module docstring)."""
     if not isinstance(k, int) or k < 0:
@@ -212,11 +221,25 @@ def rerank(
         _Group(shops, shop_known, policy.max_per_shop, {}),
         _Group(creators, creator_known, creator_cap, exposure),
     ]
+    if engaged_categories is not None:
+        engaged = np.isin(categories, np.fromiter(engaged_categories, np.int64))
+        unengaged = category_known & ~engaged
+        groups.append(_Group(categories, unengaged, policy.max_per_unengaged_category, {}))
     for group in groups:
         group.initially_blocked(blocked)
 
     slots = set(policy.exploration_slots)
-    similarity = np.zeros(n, dtype=np.float64)
+    fatigue = category_fatigue or {}
+    floor = np.array(
+        [
+            fatigue.get(int(c), 0.0) if known else 0.0
+            for c, known in zip(categories, category_known, strict=True)
+        ],
+        dtype=np.float64,
+    )
+    if (floor < 0).any():
+        raise ValueError("category fatigue must be >= 0")
+    similarity = floor.copy()
     recent: list[npt.NDArray[np.float64]] = []  # sim to each placed item, in page order
     window = policy.diversity_window
     lam = policy.mmr_lambda
@@ -255,5 +278,5 @@ def rerank(
         recent.append(
             policy.category_penalty * same_category + policy.creator_penalty * same_creator
         )
-        similarity = np.max(recent if window is None else recent[-window:], axis=0)
+        similarity = np.max([floor, *(recent if window is None else recent[-window:])], axis=0)
     return placed
