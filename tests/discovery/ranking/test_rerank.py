@@ -94,6 +94,24 @@ def test_category_fatigue_turns_the_page_away_from_what_the_person_passes_over()
         rerank(pool, 4, policy, category_fatigue={1: -0.1})
 
 
+def test_a_never_engaged_category_gets_one_item_per_page() -> None:
+    # given three items each of categories 1 (engaged with), 2 and 3 (never), 1's worth most
+    pool = [
+        *_ranked(range(0, 3), 100.0, category_id=1),
+        *_ranked(range(10, 13), 90.0, category_id=2),
+        *_ranked(range(20, 23), 80.0, category_id=3),
+    ]
+    # when the caller says which categories the person has engaged with, and when it does not
+    probing = rerank(pool, 9, PLAIN, engaged_categories={1})
+    unknown = rerank(pool, 9, PLAIN)
+    # then 2 and 3 show one item each and the page ends (caps are hard); by value otherwise
+    assert _keys(probing) == [0, 1, 2, 10, 20]
+    assert _keys(unknown) == [0, 1, 2, 10, 11, 12, 20, 21, 22]
+    assert _keys(
+        rerank(pool, 9, _policy(max_per_unengaged_category=None), engaged_categories=())
+    ) == _keys(unknown)
+
+
 def test_exploration_candidates_get_their_slots() -> None:
     # given ten valuable model items and three low-value exploration items
     model = _ranked(range(0, 10), 100.0, channel="model")
@@ -284,6 +302,8 @@ def test_invalid_arguments_are_refused() -> None:
         RerankPolicy(exploration_slots=(-1,))
     with pytest.raises(ValueError, match="max_per_creator"):
         RerankPolicy(max_per_creator=0)
+    with pytest.raises(ValueError, match="max_per_unengaged_category"):
+        RerankPolicy(max_per_unengaged_category=0)
     with pytest.raises(ValueError, match="k must be a non-negative integer"):
         rerank([], -1, RerankPolicy())
     with pytest.raises(ValueError, match="creator_cap"):
