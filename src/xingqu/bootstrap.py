@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from xingqu.discovery.rules import parse_channels
 from xingqu.shared.clock import Clock, SystemClock
 from xingqu.store import migrate
 from xingqu.store.bus import Handler, OutboxRelay, make_publisher
-from xingqu.store.engine import make_engine, refresh_statistics
+from xingqu.store.engine import WalCheckpointer, is_sqlite, make_engine, refresh_statistics
 from xingqu.store.uow import UnitOfWork, UnitOfWorkFactory
 from xingqu.trade.payments import FakePaymentProvider, PaymentProvider
 
@@ -63,10 +64,21 @@ class Platform:
         refresh_statistics(self.engine)
 
     def prepare_to_serve(self) -> None:
-        """What a server does before it takes requests: fresh planner statistics and the feed's
-        warm-up (the current model version loaded, its caches filled)."""
+        """What a server does before it takes requests: fresh planner statistics, the feed's
+        warm-up (the current model version loaded, its caches filled), the write-ahead log
+        checkpointed in the background on SQLite (`store.engine.WalCheckpointer`), and the
+        objects that live as long as the process set aside from the garbage collector: a full
+        collection would otherwise walk the model and the caches, 100 ms and more (measured on
+        100,000 content items), every few hundred feeds."""
         self.refresh_statistics()
         self.feed_engine.warm_up(self.uow())
+        database = self.engine.url.database
+        if is_sqlite(self.engine) and database not in (None, "", ":memory:"):
+            checkpointer = WalCheckpointer(self.engine)
+            checkpointer.start()
+            self.extras["wal_checkpointer"] = checkpointer
+        gc.collect()
+        gc.freeze()
 
     def drain_events(self) -> int:
         return self.relay.drain()
@@ -80,6 +92,9 @@ class Platform:
         return {name: job(run) for name, job in timer_jobs()}
 
     def close(self) -> None:
+        checkpointer = self.extras.pop("wal_checkpointer", None)
+        if isinstance(checkpointer, WalCheckpointer):
+            checkpointer.stop()
         self.relay.publisher.close()
         self.engine.dispose()
 

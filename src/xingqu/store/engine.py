@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -46,6 +49,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if engine in _CHECKPOINTS_ELSEWHERE:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -73,3 +78,68 @@ def refresh_statistics(engine: Engine) -> None:
         if is_sqlite(engine):
             conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
         conn.exec_driver_sql("ANALYZE")
+
+
+_CHECKPOINTS_ELSEWHERE: weakref.WeakSet[Engine] = weakref.WeakSet()
+"""SQLite engines whose connections leave checkpoints to a `WalCheckpointer`."""
+CHECKPOINT_INTERVAL_S = 1.0
+
+
+class WalCheckpointer:
+    """Checkpoints a SQLite database's write-ahead log from a background thread, so that no
+    request pays for it. By default SQLite checkpoints inside the commit that pushes the log past
+    1,000 pages: on a server logging every feed's impressions that is one feed in fifty or so,
+    and it made the slowest 2% of feeds twice as slow (measured: 11.8 ms of their 33 ms in the
+    commit, against 0.3 ms for a median feed). `start` turns the engine's automatic checkpoints
+    off for its connections (they are re-opened) and checkpoints every `interval_s` on its own
+    connection (PASSIVE: it never waits for readers or writers). Other processes on the same
+    database keep SQLite's default; nothing is lost if the server dies, the log is simply
+    checkpointed later."""
+
+    def __init__(self, engine: Engine, *, interval_s: float = CHECKPOINT_INTERVAL_S) -> None:
+        database = engine.url.database
+        if not is_sqlite(engine) or database in (None, "", ":memory:"):
+            raise ValueError("background checkpoints are for a SQLite database file")
+        self.engine = engine
+        self.path = str(database)
+        self.interval_s = interval_s
+        self.checkpoints = 0
+        self.last: tuple[int, int, int] | None = None  # (busy, log pages, checkpointed pages)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        _CHECKPOINTS_ELSEWHERE.add(self.engine)
+        self.engine.dispose()  # pooled connections re-open without automatic checkpoints
+        self._thread = threading.Thread(target=self._run, name="wal-checkpointer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread after one last checkpoint, and give the engine its default back."""
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        self._thread = None
+        _CHECKPOINTS_ELSEWHERE.discard(self.engine)
+        self.engine.dispose()
+
+    def checkpoint(self, connection: sqlite3.Connection) -> None:
+        busy, log, done = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        self.last = (int(busy), int(log), int(done))
+        self.checkpoints += 1
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self.path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            while not self._stop.wait(self.interval_s):
+                self.checkpoint(connection)
+            self.checkpoint(connection)
+        finally:
+            connection.close()
