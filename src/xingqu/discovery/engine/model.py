@@ -84,7 +84,9 @@ class EngineModel:
     category_lift: FloatArray | None = None  # categories × categories (training.response_lift)
     # --- derived at load -------------------------------------------------------------------
     _content_order: IntArray = field(init=False, repr=False)
+    _content_sorted: IntArray = field(init=False, repr=False)
     _user_order: IntArray = field(init=False, repr=False)
+    _user_sorted: IntArray = field(init=False, repr=False)
     transition: TransitionRecommender | None = field(init=False, default=None)
     als: ALSRecommender | None = field(init=False, default=None)
     category_index: dict[int, int] = field(init=False, repr=False)
@@ -92,7 +94,9 @@ class EngineModel:
 
     def __post_init__(self) -> None:
         self._content_order = np.argsort(self.items.content_ids, kind="stable")
+        self._content_sorted = self.items.content_ids[self._content_order]
         self._user_order = np.argsort(self.user_ids, kind="stable")
+        self._user_sorted = self.user_ids[self._user_order]
         parts: list[Recommender] = (
             list(self.blend.channels_)
             if isinstance(self.blend, BlendRecommender)
@@ -112,11 +116,11 @@ class EngineModel:
 
     def item_index(self, content_ids: npt.ArrayLike) -> IntArray:
         """Item indices of `content_ids` (-1 for content the version does not know)."""
-        return _lookup(self.items.content_ids, self._content_order, content_ids)
+        return _lookup(self._content_sorted, self._content_order, content_ids)
 
     def user_index(self, user_id: int) -> int:
         """The user's index, or -1 when the version does not know them."""
-        return int(_lookup(self.user_ids, self._user_order, [user_id])[0])
+        return int(_lookup(self._user_sorted, self._user_order, [user_id])[0])
 
     def creator_stats(self, creator_ids: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """(followers, rating) of each creator (0 and 0 when unknown)."""
@@ -247,12 +251,12 @@ class EngineModel:
 _ITEM_FIELDS = tuple(ItemTable.__dataclass_fields__)
 
 
-def _lookup(values: IntArray, order: IntArray, wanted: npt.ArrayLike) -> IntArray:
-    """Positions in `values` (sorted by `order`) of each of `wanted`, -1 when absent."""
+def _lookup(ordered: IntArray, order: IntArray, wanted: npt.ArrayLike) -> IntArray:
+    """Positions in the original array of each of `wanted` (-1 when absent), given that array
+    sorted (`ordered`, kept at load: sorting per request cost a millisecond) and its argsort."""
     keys = np.asarray(wanted, dtype=np.int64)
-    if len(values) == 0 or keys.size == 0:
+    if len(ordered) == 0 or keys.size == 0:
         return np.full(keys.shape, -1, dtype=np.int64)
-    ordered = values[order]
     at = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
     return np.where(ordered[at] == keys, order[at], -1).astype(np.int64)
 
