@@ -18,7 +18,12 @@ from xingqu.discovery.rules import parse_channels
 from xingqu.shared.clock import Clock, SystemClock
 from xingqu.store import migrate
 from xingqu.store.bus import Handler, OutboxRelay, make_publisher
-from xingqu.store.engine import WalCheckpointer, is_sqlite, make_engine, refresh_statistics
+from xingqu.store.engine import (
+    WalCheckpointer,
+    is_sqlite_file,
+    make_engine,
+    refresh_statistics,
+)
 from xingqu.store.uow import UnitOfWork, UnitOfWorkFactory
 from xingqu.trade.payments import FakePaymentProvider, PaymentProvider
 
@@ -72,8 +77,7 @@ class Platform:
         100,000 content items), every few hundred feeds."""
         self.refresh_statistics()
         self.feed_engine.warm_up(self.uow())
-        database = self.engine.url.database
-        if is_sqlite(self.engine) and database not in (None, "", ":memory:"):
+        if is_sqlite_file(self.engine):
             checkpointer = WalCheckpointer(self.engine)
             checkpointer.start()
             self.extras["wal_checkpointer"] = checkpointer

@@ -218,8 +218,9 @@ def interest_shares(profile: Mapping[int, float], top: int) -> list[tuple[int, f
 
 PASSED_OVER_HALF = 1.0
 """Each item of a category a person was shown and passed over (`passed_over`) halves what is
-left of the chance that the category is a hidden interest of theirs: a latent interest is
-engaged with about half the time it is shown (watched well, liked or clicked)."""
+left of the chance that the category is a hidden interest of theirs — the assumption being that
+people engage with (watch well, like, click) about every other item of a category they would
+like."""
 
 
 def passed_over(signals: Sequence[Signal], engaged_categories: Iterable[int]) -> dict[int, int]:

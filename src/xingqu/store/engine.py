@@ -65,6 +65,11 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def is_sqlite_file(engine: Engine) -> bool:
+    """A SQLite database in a file (not in memory)."""
+    return is_sqlite(engine) and engine.url.database not in (None, "", ":memory:")
+
+
 ANALYSIS_LIMIT = 1_000
 """Rows SQLite's ANALYZE samples per index: approximate statistics in milliseconds."""
 
@@ -97,11 +102,10 @@ class WalCheckpointer:
     checkpointed later."""
 
     def __init__(self, engine: Engine, *, interval_s: float = CHECKPOINT_INTERVAL_S) -> None:
-        database = engine.url.database
-        if not is_sqlite(engine) or database in (None, "", ":memory:"):
+        if not is_sqlite_file(engine):
             raise ValueError("background checkpoints are for a SQLite database file")
         self.engine = engine
-        self.path = str(database)
+        self.path = str(engine.url.database)
         self.interval_s = interval_s
         self.checkpoints = 0
         self.last: tuple[int, int, int] | None = None  # (busy, log pages, checkpointed pages)

@@ -2,11 +2,11 @@
 
 Positions are filled one at a time (greedy MMR). At each position only *eligible* candidates
 count: not yet placed, and under every cap — per page at most `max_per_creator` items of a
-creator, `max_per_category` of a category, `max_per_shop` of a shop, `max_per_unengaged_category`
-of a category the person has never engaged with (when the caller says which they have: one
-item probes a category; more of it can wait for an answer), and, over the caller's
-window, at most `creator_cap` exposures of a creator (`recent_creator_exposure` plus what this
-page already shows). Caps are hard: when they leave nothing eligible the page ends early.
+creator, `max_per_category` of a category, `max_per_shop` of a shop,
+`max_per_unengaged_category` of a category the person has never engaged with (when the caller
+says which they have: one item probes a category; more of it can wait for an answer), and,
+over the caller's window, at most `creator_cap` exposures of a creator
+(`recent_creator_exposure` plus what this page already shows). Caps are hard: when they leave nothing eligible the page ends early.
 
 Among eligible candidates the MMR score is
 
@@ -17,11 +17,12 @@ where v̂ is the value scaled to 0..1 over all candidates (an unknown category o
 matches) and the recent placed items are the last `diversity_window` ones (None: all of them,
 classic MMR). The caller's `category_fatigue` (category → 0.., what the person has already
 been shown of the category and passed over: `rules.category_fatigue`) is a floor under a
-candidate's similarity, as if a page of the same category had just been placed: a feed that
-keeps offering what the person scrolls past learns nothing new about them. A window keeps spreading categories and creators down a long feed page; classic
-MMR stops caring once every category has been shown once. The best MMR score wins; ties go to the higher value, then the lower key. Its reason
-is `value` when it is also the most valuable eligible candidate, else `diversity`. Two kinds of
-positions override that choice:
+candidate's similarity, as if an item of the same category had just been placed: a feed that
+keeps offering what the person scrolls past learns nothing new about them. A window keeps
+spreading categories and creators down a long feed page; classic MMR stops caring once every
+category has been shown once. The best MMR score wins; ties go to the higher value, then the
+lower key. Its reason is `value` when it is also the most valuable eligible candidate, else
+`diversity`. Two kinds of positions override that choice:
 - an exploration slot (a position in `exploration_slots`) takes the best eligible candidate of
   the `exploration` channel, when there is one (reason `exploration`);
 - the new-merchant quota: by position p (0-based) at least floor(new_merchant_share × (p + 1))
