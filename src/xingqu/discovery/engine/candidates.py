@@ -45,7 +45,6 @@ from xingqu.discovery.rules import (
 
 FOLLOW_WINDOW = timedelta(days=14)
 PER_CATEGORY = 200  # newest content per interest category read without a model version
-EXPLORE_PER_SLOT = 2 / 3  # categories explored per request, per exploration slot of the page
 COLD_CATEGORIES = 3
 TRENDING_PER_CATEGORY = 2
 OVERFETCH = 2  # each channel proposes this many times its quota (seen content is skipped)
@@ -252,8 +251,10 @@ def _by_categories(
 
 
 def explored_categories(slots: int) -> int:
-    """How many categories a page with `slots` exploration positions explores (two for three)."""
-    return max(1, round(slots * EXPLORE_PER_SLOT)) if slots > 0 else 0
+    """How many categories a page with `slots` exploration positions explores: one per slot,
+    since a page shows one item of a category the person never engaged with
+    (`RerankPolicy.max_per_unengaged_category`)."""
+    return max(0, slots)
 
 
 def _explored_categories(
