@@ -193,12 +193,17 @@ def signal_weights(signals: Sequence[Signal]) -> np.ndarray:
 
 
 def interest_profile(
-    signals: Sequence[Signal], now: datetime, *, half_life_s: float = PROFILE_HALF_LIFE_S
+    signals: Sequence[Signal],
+    now: datetime,
+    *,
+    half_life_s: float = PROFILE_HALF_LIFE_S,
+    weights: np.ndarray | None = None,
 ) -> dict[int, float]:
-    """Category id → interest score: Σ weight × decay(age) over the user's signals."""
+    """Category id → interest score: Σ weight × decay(age) over the user's signals (`weights`:
+    their `signal_weights`, when the caller has them already)."""
     if not signals:
         return {}
-    weights = signal_weights(signals)
+    weights = signal_weights(signals) if weights is None else weights
     ages = np.fromiter(
         ((now - s.occurred_at).total_seconds() for s in signals), float, len(signals)
     )
@@ -223,16 +228,23 @@ people engage with (watch well, like, click) about every other item of a categor
 like."""
 
 
-def passed_over(signals: Sequence[Signal], engaged_categories: Iterable[int]) -> dict[int, int]:
+def passed_over(
+    signals: Sequence[Signal],
+    engaged_categories: Iterable[int],
+    *,
+    weights: np.ndarray | None = None,
+) -> dict[int, int]:
     """Category → how many distinct items of it the person was shown and passed over (their
-    signals for the item weigh nothing positive: `signal_weights`), for categories they never
-    engaged with. Exploration and re-ranking turn away from these: a feed that keeps offering
-    what the person scrolls past learns nothing new about them."""
+    signals for the item weigh nothing positive: `signal_weights`, passed as `weights` when the
+    caller has them already), for categories they never engaged with. Exploration and
+    re-ranking turn away from these: a feed that keeps offering what the person scrolls past
+    learns nothing new about them."""
     if not signals:
         return {}
     skip = set(engaged_categories)
     per_item: dict[int, tuple[int, float]] = {}
-    for signal, weight in zip(signals, signal_weights(signals), strict=True):
+    weights = signal_weights(signals) if weights is None else weights
+    for signal, weight in zip(signals, weights, strict=True):
         if signal.content_id is None or signal.category_id in skip:
             continue
         held = per_item.get(signal.content_id)

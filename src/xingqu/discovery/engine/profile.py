@@ -22,6 +22,7 @@ from xingqu.discovery.rules import (
     interest_shares,
     passed_over,
     positive_weights,
+    signal_weights,
     watch_completion,
     watch_leanings,
 )
@@ -69,10 +70,11 @@ def build_profile(
         s.creator_id for s in shown if s.creator_id is not None and s.occurred_at >= since
     )
     engaged_categories = frozenset(s.category_id for s in signals if engaged(s))
+    weights = signal_weights(signals)  # once, for the interest scores and the passed-over items
     return OnlineProfile(
         user_id=user_id,
         activity=len(signals),
-        interests=interest_shares(interest_profile(signals, now), TOP_CATEGORIES),
+        interests=interest_shares(interest_profile(signals, now, weights=weights), TOP_CATEGORIES),
         affinity=category_affinity(signals),
         engaged_categories=engaged_categories,
         recent_content=recent_engaged(signals, SESSION_ITEMS),
@@ -80,7 +82,7 @@ def build_profile(
         seen=frozenset(s.content_id for s in signals if s.content_id is not None),
         creator_exposure=dict(exposure),
         leaning=leanings(signals),
-        passed_over=passed_over(signals, engaged_categories),
+        passed_over=passed_over(signals, engaged_categories, weights=weights),
         ordered_products=[
             s.product_id for s in signals if s.action == Action.ORDER and s.product_id is not None
         ],
