@@ -13,6 +13,7 @@ from xingqu.catalog.rules import ProductStatus, ShopStatus, is_sellable
 from xingqu.shared.errors import not_found
 from xingqu.shared.paging import Page, PageRequest
 from xingqu.store.paging import count_rows, fetch_page
+from xingqu.store.prepared import any_of, columns, table
 from xingqu.store.uow import UnitOfWork
 
 
@@ -101,31 +102,36 @@ def sellable_product_cards(uow: UnitOfWork, product_ids: Collection[int]) -> dic
     ids = sorted(set(product_ids))
     if not ids:
         return {}
-    rows = uow.session.execute(
-        select(
-            Product.id,
-            Product.shop_id,
-            Product.category_id,
-            Product.title_en,
-            Product.title_zh,
-            Product.cover_url,
-            Product.status,
-            Shop.status,
-            Sku.id,
-            Sku.price_fen,
-            Sku.currency,
-        )
-        .join(Shop, Product.shop_id == Shop.id)
-        .join(Sku, Sku.product_id == Product.id)
-        .where(Product.id.in_(ids), Sku.stock > 0)
-        .order_by(Product.id, Sku.price_fen, Sku.id)
-    )
+    rows = uow.session.execute(_SELLABLE, {"ids": ids})
     cards: dict[int, ProductCard] = {}
     for pid, shop_id, cat, t_en, t_zh, cover, p_status, s_status, sku_id, price, currency in rows:
         if pid in cards or not is_sellable(ProductStatus(p_status), ShopStatus(s_status)):
             continue
         cards[pid] = ProductCard(pid, shop_id, cat, t_en, t_zh, cover, sku_id, price, currency)
     return cards
+
+
+# the feed reads this on every request: built once (`store.prepared`)
+_product, _shop, _sku = columns(Product), columns(Shop), columns(Sku)
+_SELLABLE = (
+    select(
+        _product.id,
+        _product.shop_id,
+        _product.category_id,
+        _product.title_en,
+        _product.title_zh,
+        _product.cover_url,
+        _product.status,
+        _shop.status,
+        _sku.id,
+        _sku.price_fen,
+        _sku.currency,
+    )
+    .join_from(table(Product), table(Shop), _product.shop_id == _shop.id)
+    .join(table(Sku), _sku.product_id == _product.id)
+    .where(any_of(_product.id), _sku.stock > 0)
+    .order_by(_product.id, _sku.price_fen, _sku.id)
+)
 
 
 def product_categories(uow: UnitOfWork, product_ids: Collection[int]) -> dict[int, int]:

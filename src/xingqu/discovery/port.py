@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, tuple_
+from sqlalchemy import Row, bindparam, func, select, tuple_
 
 from xingqu.catalog import queries as catalog
 from xingqu.content import queries as content
@@ -20,6 +20,7 @@ from xingqu.discovery.ranking.features import FEATURE_SET
 from xingqu.discovery.rules import Action, Signal
 from xingqu.governance import queries as governance
 from xingqu.shared.clock import is_real_time
+from xingqu.store.prepared import columns
 from xingqu.store.uow import UnitOfWork
 
 LOG_COLUMNS = (
@@ -37,6 +38,26 @@ LOG_COLUMNS = (
     "retrieval_score",
 )
 """The behaviour columns offline training reads (`behaviour_chunk`), in order."""
+
+_ev = columns(BehaviourEvent)
+_USER_SIGNALS = (  # on every feed request: built once (`store.prepared`)
+    select(
+        _ev.action,
+        _ev.category_id,
+        _ev.content_id,
+        _ev.value,
+        _ev.occurred_at,
+        _ev.product_id,
+        _ev.creator_id,
+    )
+    .where(
+        _ev.user_id == bindparam("user_id"),
+        _ev.occurred_at >= bindparam("since"),
+        _ev.category_id.is_not(None),
+    )
+    .order_by(_ev.occurred_at.desc())
+    .limit(bindparam("limit"))
+)
 
 
 class DataPort:
@@ -56,20 +77,8 @@ class DataPort:
     ) -> list[Signal]:
         """The user's most recent behaviour with a category (impressions included), newest
         first. `durations` looks up content durations (default: the content context)."""
-        ev = BehaviourEvent
         rows = self.uow.session.execute(
-            select(
-                ev.action,
-                ev.category_id,
-                ev.content_id,
-                ev.value,
-                ev.occurred_at,
-                ev.product_id,
-                ev.creator_id,
-            )
-            .where(ev.user_id == user_id, ev.occurred_at >= since, ev.category_id.is_not(None))
-            .order_by(ev.occurred_at.desc())
-            .limit(limit)
+            _USER_SIGNALS, {"user_id": user_id, "since": since, "limit": limit}
         ).all()
         watched = {cid for action, _, cid, *_ in rows if action == Action.WATCH and cid is not None}
         lookup = durations or (

@@ -32,6 +32,7 @@ from xingqu.shared.clock import as_utc
 from xingqu.shared.errors import forbidden, invalid, not_found
 from xingqu.shared.paging import Page, PageRequest
 from xingqu.store.paging import fetch_page
+from xingqu.store.prepared import any_of, columns
 from xingqu.store.uow import UnitOfWork
 
 
@@ -208,12 +209,15 @@ def traffic_limited_shops(uow: UnitOfWork) -> set[int]:
     the feed lowers or drops their items."""
     uow.require_active()
     now = uow.clock.now()
-    rows = uow.session.execute(
-        select(Sanction.shop_id, Sanction.ends_at).where(
-            Sanction.level == SanctionLevel.TRAFFIC_LIMIT, Sanction.status == SanctionStatus.ACTIVE
-        )
-    )
+    rows = uow.session.execute(_TRAFFIC_LIMITS)
     return {shop for shop, ends in rows if ends is None or as_utc(ends) > now}
+
+
+# the feed reads these three on every request: statements built once (`store.prepared`)
+_sanction = columns(Sanction)
+_TRAFFIC_LIMITS = select(_sanction.shop_id, _sanction.ends_at).where(
+    _sanction.level == SanctionLevel.TRAFFIC_LIMIT, _sanction.status == SanctionStatus.ACTIVE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,20 +233,22 @@ def merchant_scores(uow: UnitOfWork, shop_ids: Collection[int]) -> dict[int, Sco
     its breakdown (runs inside the caller's transaction; the feed and the affiliate gate read it)."""
     uow.require_active()
     ids = sorted(set(shop_ids))
-    rows = {
-        r.shop_id: r
-        for r in uow.session.scalars(select(MerchantScore).where(MerchantScore.shop_id.in_(ids)))
-    }
+    rows = {r[0]: r for r in uow.session.execute(_MERCHANT_SCORES, {"ids": ids})}
     out = {}
     for shop_id in ids:
         row = rows.get(shop_id)
         if row is None:
             out[shop_id] = ScoreView(shop_id, GROWTH_SCORE, {"stage": "growth"}, None)
         else:
-            out[shop_id] = ScoreView(
-                shop_id, row.score, dict(row.breakdown), as_utc(row.computed_at)
-            )
+            _, score, breakdown, at = row
+            out[shop_id] = ScoreView(shop_id, score, dict(breakdown), as_utc(at))
     return out
+
+
+_ms = columns(MerchantScore)
+_MERCHANT_SCORES = select(_ms.shop_id, _ms.score, _ms.breakdown, _ms.computed_at).where(
+    any_of(_ms.shop_id)
+)
 
 
 def creator_reputations(uow: UnitOfWork, creator_ids: Collection[int]) -> dict[int, ScoreView]:
@@ -250,19 +256,19 @@ def creator_reputations(uow: UnitOfWork, creator_ids: Collection[int]) -> dict[i
     breakdown (runs inside the caller's transaction)."""
     uow.require_active()
     ids = sorted(set(creator_ids))
-    rows = {
-        r.creator_id: r
-        for r in uow.session.scalars(
-            select(CreatorReputation).where(CreatorReputation.creator_id.in_(ids))
-        )
-    }
+    rows = {r[0]: r for r in uow.session.execute(_REPUTATIONS, {"ids": ids})}
     out = {}
     for creator_id in ids:
         row = rows.get(creator_id)
         if row is None:
             out[creator_id] = ScoreView(creator_id, CREATOR_DEFAULT, {"no_data": True}, None)
         else:
-            out[creator_id] = ScoreView(
-                creator_id, row.score, dict(row.breakdown), as_utc(row.computed_at)
-            )
+            _, score, breakdown, at = row
+            out[creator_id] = ScoreView(creator_id, score, dict(breakdown), as_utc(at))
     return out
+
+
+_cr = columns(CreatorReputation)
+_REPUTATIONS = select(_cr.creator_id, _cr.score, _cr.breakdown, _cr.computed_at).where(
+    any_of(_cr.creator_id)
+)

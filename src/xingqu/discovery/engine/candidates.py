@@ -216,7 +216,8 @@ def _trending(model: EngineModel | None, popularity: Popularity, want: int) -> l
 
 
 def _content(model: EngineModel, items: np.ndarray) -> list[int]:
-    return [int(c) for c in model.items.content_ids[items[items >= 0]]]
+    ids: list[int] = model.items.content_ids[items[items >= 0]].tolist()
+    return ids
 
 
 def _unseen(ranked: Iterable[int], seen: frozenset[int], n: int) -> list[int]:

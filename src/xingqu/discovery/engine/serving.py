@@ -56,6 +56,7 @@ from xingqu.discovery.rules import Action, Channel, category_fatigue, service_qu
 from xingqu.shared.access import Actor
 from xingqu.shared.clock import is_real_time
 from xingqu.shared.errors import invalid
+from xingqu.store.prepared import table
 from xingqu.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -511,6 +512,10 @@ def _served(row: _Row, placed: Placed, heads: Heads, values: np.ndarray, matrix:
     )
 
 
+_LOG_IMPRESSIONS = insert(table(BehaviourEvent))  # built once (`store.prepared`)
+_LOG_FEATURES = insert(table(ServedFeatures))
+
+
 def _log(
     uow: UnitOfWork,
     user_id: int,
@@ -521,7 +526,7 @@ def _log(
 ) -> None:
     connection = uow.session.connection()  # Core inserts: no ORM bookkeeping per row
     connection.execute(
-        insert(BehaviourEvent),
+        _LOG_IMPRESSIONS,
         [
             {
                 "user_id": user_id,
@@ -553,7 +558,7 @@ def _log(
         ],
     )
     connection.execute(
-        insert(ServedFeatures),
+        _LOG_FEATURES,
         [
             {
                 "request_id": feed.request_id,
