@@ -166,9 +166,22 @@ def content_cards(uow: UnitOfWork, content_ids: Collection[int]) -> dict[int, Co
     for content_id, product_id in uow.session.execute(_MOUNTED, {"ids": ids}):
         mounted.setdefault(content_id, []).append(product_id)
     return {
-        row[1]: ContentCard(*row[1:], product_ids=tuple(mounted.get(row[1], ())))
-        for row in uow.session.execute(_CARDS, {"ids": ids})
-        if row.status == ContentStatus.PUBLISHED
+        r.id: ContentCard(
+            r.id,
+            r.kind,
+            r.title_en,
+            r.title_zh,
+            r.caption,
+            r.cover_url,
+            r.duration_s,
+            r.creator_id,
+            r.name,
+            r.category_id,
+            r.published_at,
+            tuple(mounted.get(r.id, ())),
+        )
+        for r in uow.session.execute(_CARDS, {"ids": ids})
+        if r.status == ContentStatus.PUBLISHED
     }
 
 

@@ -39,6 +39,7 @@ LOG_COLUMNS = (
 )
 """The behaviour columns offline training reads (`behaviour_chunk`), in order."""
 
+_ACTIONS = {action.value: action for action in Action}
 _ev = columns(BehaviourEvent)
 _USER_SIGNALS = (  # on every feed request: built once (`store.prepared`)
     select(
@@ -87,7 +88,7 @@ class DataPort:
         seconds = lookup(watched) if watched else {}
         return [
             Signal(
-                Action(action),
+                _ACTIONS[action],
                 cat,
                 cid,
                 value,

@@ -386,14 +386,17 @@ def allocate(shares: Sequence[float], total: int) -> list[int]:
     return counts
 
 
-def interleave(queues: Sequence[Sequence[T]], weights: Sequence[float]) -> list[T]:
+def interleave(
+    queues: Sequence[Sequence[T]], weights: Sequence[float], limit: int | None = None
+) -> list[T]:
     """Merge `queues` so that each one's items are spread in proportion to its weight (smooth
-    weighted round robin; an emptied queue drops out, ties go to the earlier queue)."""
+    weighted round robin; an emptied queue drops out, ties go to the earlier queue); the first
+    `limit` items of the merge when given."""
     positions = [0] * len(queues)
     credit = [0.0] * len(queues)
     out: list[T] = []
     active = [i for i, q in enumerate(queues) if q and weights[i] > 0]
-    while active:
+    while active and (limit is None or len(out) < limit):
         total = sum(weights[i] for i in active)
         for i in active:
             credit[i] += weights[i]

@@ -248,7 +248,7 @@ def _by_categories(
         else:
             queue = sorted(newest.get(category, []), key=lambda c: -popularity.points.get(c, 0.0))
         queues.append(queue[: max(n, 1) * OVERFETCH])
-    return interleave(queues, [share for _, share in shares])[:want]
+    return interleave(queues, [share for _, share in shares], want)
 
 
 def explored_categories(slots: int) -> int:

@@ -81,7 +81,7 @@ def build_profile(
         follows=frozenset(follows),
         seen=frozenset(s.content_id for s in signals if s.content_id is not None),
         creator_exposure=dict(exposure),
-        leaning=leanings(signals),
+        leaning=leanings(signals, engaged_categories),
         passed_over=passed_over(signals, engaged_categories, weights=weights),
         ordered_products=[
             s.product_id for s in signals if s.action == Action.ORDER and s.product_id is not None
@@ -108,9 +108,10 @@ def category_affinity(signals: list[Signal]) -> dict[int, float]:
     return out
 
 
-def leanings(signals: list[Signal]) -> dict[int, float]:
+def leanings(signals: list[Signal], engaged_with: frozenset[int]) -> dict[int, float]:
     """category → `rules.watch_leanings` of the user's watches, for categories they have not
-    engaged with (`engaged`): latent interests that show before any click."""
+    engaged with (`engaged_with`: their categories of an `engaged` signal): latent interests
+    that show before any click."""
     watches = [s for s in signals if s.action == Action.WATCH]
     if not watches:
         return {}
@@ -119,7 +120,6 @@ def leanings(signals: list[Signal]) -> dict[int, float]:
         np.array([s.category_id for s in watches], dtype=np.int64),
         np.array([watch_completion(s.value, s.duration_s) for s in watches]),
     )
-    engaged_with = {s.category_id for s in signals if engaged(s)}
     return {c: v for (_, c), v in found.items() if c not in engaged_with}
 
 
