@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 
@@ -123,9 +124,9 @@ class ContentFacts:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class ContentCard:
-    """A published content item as a feed shows it, with its mounted products in order."""
+class ContentCard(NamedTuple):
+    """A published content item as a feed shows it, with its mounted products in order (a
+    named tuple of plain values: the feed caches them as plain tuples, `engine.cards`)."""
 
     content_id: int
     kind: str
@@ -240,16 +241,16 @@ def published_in_categories(
     return out
 
 
-def newest_published(uow: UnitOfWork, *, limit: int) -> list[tuple[int, datetime]]:
-    """(content id, published at) of the newest published content."""
+def newest_published(uow: UnitOfWork, *, limit: int) -> list[tuple[int, int, datetime]]:
+    """(content id, creator id, published at) of the newest published content, newest first."""
     uow.require_active()
     rows = uow.session.execute(
-        select(ContentItem.id, ContentItem.published_at)
+        select(ContentItem.id, ContentItem.creator_id, ContentItem.published_at)
         .where(ContentItem.status == ContentStatus.PUBLISHED)
         .order_by(ContentItem.published_at.desc(), ContentItem.id.desc())
         .limit(limit)
     )
-    return [(content_id, published_at) for content_id, published_at in rows]
+    return [(content_id, creator, at) for content_id, creator, at in rows]
 
 
 def count_published(uow: UnitOfWork) -> int:

@@ -247,7 +247,7 @@ class DataPort:
     ) -> dict[int, list[int]]:
         return content.published_in_categories(self.uow, category_ids, per_category=per_category)
 
-    def newest_published(self, *, limit: int) -> list[tuple[int, datetime]]:
+    def newest_published(self, *, limit: int) -> list[tuple[int, int, datetime]]:
         return content.newest_published(self.uow, limit=limit)
 
     def followed_creators(self, user_id: int, *, limit: int) -> list[int]:

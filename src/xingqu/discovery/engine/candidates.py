@@ -186,7 +186,7 @@ def _propose(
             share = 1.0 / len(explore)
             return _by_categories(data, model, popularity, [(c, share) for c in explore], want)
         case Channel.FRESH:
-            return [cid for cid, _ in content.newest(data, want, now)]
+            return [cid for cid, _, _ in content.newest(data, want, now)]
         case Channel.TRENDING:
             return _trending(model, popularity, want)
     raise AssertionError(channel)  # pragma: no cover
