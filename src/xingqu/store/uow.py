@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from types import TracebackType
 from typing import Self
 
@@ -29,8 +30,7 @@ class UnitOfWork:
     ) -> None:
         self.engine = engine
         """The engine the unit of work opens its sessions on (for a sibling read-only one)."""
-        bind = engine.execution_options(xingqu_readonly=True) if readonly else engine
-        self._sessions = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+        self._sessions = _session_factory(engine, readonly)
         self.clock: Clock = clock or SystemClock()
         self.readonly = readonly
         self._session: Session | None = None
@@ -108,6 +108,25 @@ class UnitOfWork:
         """A read-only unit of work on the same database and clock (on SQLite it does not take
         the write lock, so a use case can read before it opens its short write transaction)."""
         return UnitOfWork(self.engine, self.clock, readonly=True)
+
+
+_FACTORIES: weakref.WeakKeyDictionary[Engine, dict[bool, sessionmaker[Session]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _session_factory(engine: Engine, readonly: bool) -> sessionmaker[Session]:
+    """One session factory per engine and mode, made once: a `sessionmaker` defines a Session
+    class, and a read-only one an engine with options, so one per unit of work made two new
+    classes and their event registries per feed request, for the collector to walk and free
+    (measured: ≈ 0.4 ms of every feed, and full collections that grew with the process)."""
+    per_engine = _FACTORIES.setdefault(engine, {})
+    factory = per_engine.get(readonly)
+    if factory is None:
+        bind = engine.execution_options(xingqu_readonly=True) if readonly else engine
+        factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+        per_engine[readonly] = factory
+    return factory
 
 
 class UnitOfWorkFactory:
