@@ -98,3 +98,15 @@ def test_get_params_and_repr_show_the_hyper_parameters() -> None:
     model = TransitionRecommender(order=2, smoothing=2.0)
     assert model.get_params()["order"] == 2 and model.get_params()["smoothing"] == 2.0
     assert repr(model).startswith("TransitionRecommender(order=2, skip_decay=0.6,")
+
+
+def test_top_k_breaks_ties_at_the_kth_score_by_lower_column() -> None:
+    rng = np.random.default_rng(0)
+    row = np.full(200, 0.25, dtype=np.float32)
+    row[rng.choice(200, 5, replace=False)] = 0.75  # five clear winners, then 195 tied
+    winners = np.flatnonzero(row == 0.75)
+    tied = np.flatnonzero(row == 0.25)
+    items, values = top_k(np.vstack([row, row[::-1]]), 8)
+    assert items[0].tolist() == [*winners.tolist(), *tied[:3].tolist()]
+    assert items[1].tolist() == [*sorted(199 - winners), *sorted(199 - tied)[:3]]
+    assert values[0].tolist() == [0.75] * 5 + [0.25] * 3

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from xingqu.discovery.interactions import Interactions
 from xingqu.discovery.retrieval import CoVisitationRecommender, TransitionRecommender
+from xingqu.discovery.retrieval.base import Recommender
 
 
 def _sequences(
@@ -118,3 +120,37 @@ def test_covisitation_time_decay_halves_old_pairs() -> None:
     # then
     weights = model.neighbours_.toarray()
     assert weights[0, 1] == pytest.approx(0.25) and weights[2, 3] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("covisit_share", [0.0, 0.5, 1.0])
+def test_one_users_top_k_from_sparse_scores_equals_the_dense_row(covisit_share: float) -> None:
+    """The single-user path (`TransitionRecommender.recommend` without the dense row) returns
+    exactly what ranking every item does: the same items in the same order, the same scores,
+    with exclusions, ties among popular items, unknown users and k past the catalogue."""
+    rng = np.random.default_rng(3)
+    n_users, n_items = 60, 40
+    users = rng.integers(0, n_users, 900)
+    # half the items drawn from a few values so that popularity ties are common
+    items = np.where(rng.random(900) < 0.5, rng.integers(0, 6, 900), rng.integers(0, n_items, 900))
+    data = Interactions(
+        user_ids=users,
+        item_ids=items,
+        n_users=n_users,
+        n_items=n_items,
+        timestamps=rng.permutation(900),
+    )
+    model = TransitionRecommender(order=2, covisit_share=covisit_share, neighbours=5).fit(data)
+    exclude = sparse.csr_matrix(
+        (np.ones(300), (rng.integers(0, n_users, 300), rng.integers(0, n_items, 300))),
+        shape=(n_users, n_items),
+    )
+    checked = 0
+    for user in [*range(n_users), -1, n_users + 3]:
+        for k in (1, 7, 40, 55):
+            for banned in (None, exclude):
+                fast = model.recommend(np.array([user]), k, exclude=banned)
+                dense = Recommender.recommend(model, np.array([user]), k, exclude=banned)
+                np.testing.assert_array_equal(fast[0], dense[0])
+                np.testing.assert_array_equal(fast[1], dense[1])
+                checked += 1
+    assert checked == (n_users + 2) * 8

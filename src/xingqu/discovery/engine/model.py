@@ -29,6 +29,7 @@ from xingqu.discovery.retrieval.als import ALSRecommender
 from xingqu.discovery.retrieval.base import Recommender
 from xingqu.discovery.retrieval.blend import BlendRecommender
 from xingqu.discovery.retrieval.exploration import CategoryExplorationChannel
+from xingqu.discovery.retrieval.item_pairs import weighted_row_sum
 from xingqu.discovery.retrieval.transition import TransitionRecommender
 
 log = logging.getLogger(__name__)
@@ -289,15 +290,7 @@ def transition_neighbours(
     matrix: Any = transition.transitions_
     if len(items) == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    # the weighted sum of the items' rows, read straight from the CSR arrays (one request's
-    # handful of rows: building a sparse query and multiplying costs more than the rows)
-    starts, ends = matrix.indptr[items], matrix.indptr[items + 1]
-    picked = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-    scale = np.repeat(np.asarray(weights, dtype=np.float32), ends - starts)
-    cols, inverse = np.unique(matrix.indices[picked], return_inverse=True)
-    vals = np.zeros(len(cols), dtype=np.float32)
-    np.add.at(vals, inverse, matrix.data[picked].astype(np.float32) * scale)
-    cols = cols.astype(np.int64)
+    cols, vals = weighted_row_sum(matrix, items, np.asarray(weights, dtype=np.float32))
     keep = ~np.isin(cols, items) & (vals > 0)
     cols, vals = cols[keep], vals[keep]
     order = np.lexsort((cols, -vals))[:k]

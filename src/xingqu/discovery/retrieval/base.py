@@ -285,9 +285,17 @@ def top_k(scores: FloatArray, k: int) -> tuple[IntArray, FloatArray]:
     safe = np.where(np.isnan(scores), -np.inf, scores).astype(np.float32, copy=False)
     if take < n:
         part = np.argpartition(-safe, take - 1, axis=1)[:, :take]
+        part_scores = np.take_along_axis(safe, part, axis=1)
+        # argpartition picks any of the columns tied at the k-th score: where some were left
+        # out, that row's top is taken by a full sort instead (ties: lower column first)
+        edge = part_scores.min(axis=1)
+        tied = (safe == edge[:, None]).sum(axis=1) > (part_scores == edge[:, None]).sum(axis=1)
+        for row in np.flatnonzero(tied & np.isfinite(edge)):
+            part[row] = np.lexsort((np.arange(n), -safe[row]))[:take]
+            part_scores[row] = safe[row, part[row]]
     else:
         part = np.broadcast_to(np.arange(n), (m, n))
-    part_scores = np.take_along_axis(safe, part, axis=1)
+        part_scores = np.take_along_axis(safe, part, axis=1)
     order = np.lexsort((part, -part_scores), axis=-1)
     best = np.take_along_axis(part, order, axis=1)
     best_scores = np.take_along_axis(part_scores, order, axis=1)

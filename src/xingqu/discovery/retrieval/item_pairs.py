@@ -102,3 +102,20 @@ def popularity_distribution(items: IntArray, n_items: int, weights: FloatArray) 
     if total <= 0 or math.isnan(total):
         return np.full(n_items, 1.0 / max(1, n_items), dtype=np.float32)
     return (counts / total).astype(np.float32)
+
+
+def weighted_row_sum(
+    matrix: sparse.csr_matrix, rows: IntArray, weights: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """Σ weights[i] × matrix[rows[i]] for a handful of rows, as (sorted columns, float32 sums)
+    of its non-zero entries, read straight from the CSR arrays (for one request, building a
+    sparse query and multiplying costs more than the rows themselves)."""
+    starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
+    if len(rows) == 0 or not (ends > starts).any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    picked = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+    scale = np.repeat(np.asarray(weights, dtype=np.float32), ends - starts)
+    cols, inverse = np.unique(matrix.indices[picked], return_inverse=True)
+    sums = np.zeros(len(cols), dtype=np.float32)
+    np.add.at(sums, inverse, matrix.data[picked].astype(np.float32) * scale)
+    return cols.astype(np.int64), sums

@@ -6,16 +6,25 @@ from __future__ import annotations
 from typing import Self
 
 import numpy as np
+import numpy.typing as npt
 from scipy import sparse
 
 from xingqu.discovery.interactions import Interactions
-from xingqu.discovery.retrieval.base import FloatArray, IntArray, Recommender
-from xingqu.discovery.retrieval.histories import recent_items, time_ordered
+from xingqu.discovery.retrieval.base import (
+    FloatArray,
+    IntArray,
+    Recommender,
+    check_k,
+    check_users,
+    excluded_keys,
+)
+from xingqu.discovery.retrieval.histories import recent_items, recent_window, time_ordered
 from xingqu.discovery.retrieval.item_pairs import (
     keep_top_per_row,
     popularity_distribution,
     row_normalise,
     sequence_pairs,
+    weighted_row_sum,
 )
 
 
@@ -98,7 +107,73 @@ class TransitionRecommender(Recommender):
         self.history_items_ = items
         self.n_users_ = data.n_users
         self.n_items_ = data.n_items
+        self._restore()
         return self
+
+    _derived = ("by_popularity_",)
+
+    def _restore(self) -> None:
+        # items by popularity, best first (ties: lower index): one user's top k from the sparse
+        # scores and the head of this order (`recommend`)
+        self.by_popularity_ = np.lexsort((np.arange(self.n_items_), -self.popularity_))
+
+    def recommend(
+        self,
+        user_ids: npt.ArrayLike,
+        k: int,
+        *,
+        exclude: sparse.csr_matrix | sparse.csr_array | None = None,
+    ) -> tuple[IntArray, FloatArray]:
+        """As `Recommender.recommend`; for one user (the feed's request) without the dense row
+        over the whole catalogue: a user's score is sparse (their recent items' successors)
+        plus a backoff share of popularity, so the top `k` lie among the successors and the
+        head of the popularity order."""
+        users = check_users(user_ids)
+        check_k(k)
+        self.check_fitted()
+        if len(users) != 1 or k == 0:
+            return super().recommend(users, k, exclude=exclude)
+        cols, sparse_scores, backoff = self._sparse_scores(users)
+        if backoff <= 0:  # every other item scores 0: ties by index, not by popularity
+            return super().recommend(users, k, exclude=exclude)
+        banned = excluded_keys(users, exclude, self.n_items_)  # row 0: the keys are the items
+        order = self.by_popularity_
+        head = min(len(order), k + len(cols) + len(banned))
+        shares = np.float32(backoff) * self.popularity_[order[:head]]
+        # items of equal share at the edge of the head are all candidates (ties go by index)
+        while (
+            head < len(order) and shares[-1] == np.float32(backoff) * self.popularity_[order[head]]
+        ):
+            head = min(len(order), head * 2)
+            shares = np.float32(backoff) * self.popularity_[order[:head]]
+        candidates = np.union1d(cols, order[:head])
+        scores = np.float32(backoff) * self.popularity_[candidates]
+        scores[np.searchsorted(candidates, cols)] += sparse_scores
+        allowed = ~np.isin(candidates, banned)
+        candidates, scores = candidates[allowed], scores[allowed]
+        best = np.lexsort((candidates, -scores))[:k]
+        items = np.full((1, k), -1, dtype=np.int64)
+        values = np.full((1, k), -np.inf, dtype=np.float32)
+        items[0, : len(best)] = candidates[best]
+        values[0, : len(best)] = scores[best]
+        return items, values
+
+    def _sparse_scores(self, users: IntArray) -> tuple[IntArray, FloatArray, float]:
+        """One user's transition scores where they are non-zero (sorted items, scores) and
+        their popularity backoff share (`_scores` without the dense row)."""
+        _, index, back = recent_window(self.history_indptr_, users, self.history)
+        if len(index) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), 1.0
+        # as `recent_items` weighs them: an item seen twice adds up, items in index order
+        weights = np.power(np.float32(self.recency_decay), back.astype(np.float32))
+        recent, inverse = np.unique(self.history_items_[index], return_inverse=True)
+        merged = np.zeros(len(recent), dtype=np.float32)
+        np.add.at(merged, inverse, weights)
+        cols, scores = weighted_row_sum(self.transitions_, recent, merged)
+        backoff = np.float32(0.0)  # accumulated in float32, in index order, as the sparse product
+        for weight, share in zip(merged, self.popularity_share_[recent], strict=True):
+            backoff = np.float32(backoff + weight * share)
+        return cols, scores, float(backoff)
 
     def _scores(self, users: IntArray) -> FloatArray:
         recent = recent_items(
