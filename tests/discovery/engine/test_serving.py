@@ -14,9 +14,11 @@ from xingqu.bootstrap import Platform, build_platform
 from xingqu.catalog.models import Product, Sku
 from xingqu.catalog.rules import ProductStatus
 from xingqu.config import Settings
+from xingqu.content.models import ContentItem
 from xingqu.discovery.engine.registry import ModelRegistry
 from xingqu.discovery.engine.training import train_and_publish
 from xingqu.discovery.feed import Feed, feed
+from xingqu.discovery.port import DataPort
 from xingqu.sim.context import consumer
 from xingqu.sim.truth import SimTruth
 
@@ -154,3 +156,18 @@ def test_the_exploration_slots_setting_reaches_the_feed_and_refuses_bad_position
     for bad in ([3, -1], [4, 4]):
         with pytest.raises(ValidationError, match="exploration slots are distinct positions"):
             Settings(data_dir=tmp_path, environment="test", exploration_slots=bad)
+
+
+def test_content_durations_come_from_the_version_and_the_database_alike(trained: Platform) -> None:
+    engine = trained.feed_engine
+    model = engine.slot.refresh()
+    assert model is not None
+    with trained.uow(readonly=True) as uow:
+        truth = dict(uow.session.execute(select(ContentItem.id, ContentItem.duration_s)).all())
+        known = [int(c) for c in model.items.content_ids[:50]]
+        unknown = sorted(set(truth) - set(model.items.content_ids.tolist()))[:5]
+        missing = max(truth) + 1000  # no such content
+        ids = {*known, *unknown, missing}
+        found = engine._durations(DataPort(uow), model, ids)
+        assert found == {c: truth[c] for c in [*known, *unknown]}
+        assert engine._durations(DataPort(uow), None, ids) == found

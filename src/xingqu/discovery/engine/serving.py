@@ -254,7 +254,7 @@ class FeedEngine:
         with uow.reader() as reader:
             data = DataPort(reader)
             profile = build_profile(
-                data, actor.user_id, now, durations=lambda ids: self.content.durations(data, ids)
+                data, actor.user_id, now, durations=lambda ids: self._durations(data, model, ids)
             )
             policy = (
                 replace(self.policy, exploration_slots=COLD_EXPLORATION_SLOTS)
@@ -364,6 +364,21 @@ class FeedEngine:
         )
         more = rerank([c for c in candidates if c.key not in taken], limit - len(placed), relaxed)
         return [Placed(p.candidate, len(placed) + p.position, p.reason) for p in more]
+
+    def _durations(
+        self, data: DataPort, model: EngineModel | None, content_ids: set[int]
+    ) -> dict[int, int]:
+        """content id → duration (s): from the version's item table (durations never change
+        once published), else from the content cache."""
+        found: dict[int, int] = {}
+        if model is not None and content_ids:
+            ids = np.fromiter(content_ids, np.int64, len(content_ids))
+            index = model.item_index(ids)
+            known = index >= 0
+            durations = model.items.durations[index[known]].astype(np.int64)
+            found = dict(zip(ids[known].tolist(), durations.tolist(), strict=True))
+        rest = content_ids - found.keys()
+        return (found | self.content.durations(data, rest)) if rest else found
 
     def _exploration_arms(self, uow: UnitOfWork, now: datetime) -> ExplorationArms:
         """The bandit's evidence, re-read after `ARMS_TTL_S` of the platform's time."""
