@@ -17,6 +17,20 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock(SystemClock):
+    """The wall clock moved to another date: it runs in real time from `start` (a benchmark
+    replaying a world recorded earlier). It follows the wall clock, so caches refresh in the
+    background as in a server (`is_real_time`)."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs a timezone-aware start")
+        self.offset = start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
 class ManualClock:
     """A clock that moves only when told to (tests and the simulator)."""
 
