@@ -74,6 +74,8 @@ class Recommender:
         scores = np.full((len(users), k), -np.inf, dtype=np.float32)
         if k == 0 or len(users) == 0:
             return items, scores
+        if len(users) == 1 and (one := self._top_for_one(users, k, exclude)) is not None:
+            return one
         step = max(1, CHUNK_CELLS // max(1, n_items))
         for start in range(0, len(users), step):
             chunk = users[start : start + step]
@@ -84,6 +86,17 @@ class Recommender:
 
     def _scores(self, users: IntArray) -> FloatArray:
         raise NotImplementedError
+
+    def _top_for_one(
+        self,
+        users: IntArray,
+        k: int,
+        exclude: sparse.csr_matrix | sparse.csr_array | None,
+    ) -> tuple[IntArray, FloatArray] | None:
+        """`recommend` for one user (the feed's request) without the dense row over the whole
+        catalogue, where the estimator can; None: rank the dense row (`_scores`). It must return
+        exactly what ranking the dense row returns."""
+        return None
 
     @property
     def n_items(self) -> int:

@@ -6,18 +6,10 @@ from __future__ import annotations
 from typing import Self
 
 import numpy as np
-import numpy.typing as npt
 from scipy import sparse
 
 from xingqu.discovery.interactions import Interactions
-from xingqu.discovery.retrieval.base import (
-    FloatArray,
-    IntArray,
-    Recommender,
-    check_k,
-    check_users,
-    excluded_keys,
-)
+from xingqu.discovery.retrieval.base import FloatArray, IntArray, Recommender, excluded_keys
 from xingqu.discovery.retrieval.histories import recent_items, recent_window, time_ordered
 from xingqu.discovery.retrieval.item_pairs import (
     keep_top_per_row,
@@ -114,28 +106,21 @@ class TransitionRecommender(Recommender):
 
     def _restore(self) -> None:
         # items by popularity, best first (ties: lower index): one user's top k from the sparse
-        # scores and the head of this order (`recommend`)
+        # scores and the head of this order (`_top_for_one`)
         self.by_popularity_ = np.lexsort((np.arange(self.n_items_), -self.popularity_))
 
-    def recommend(
+    def _top_for_one(
         self,
-        user_ids: npt.ArrayLike,
+        users: IntArray,
         k: int,
-        *,
-        exclude: sparse.csr_matrix | sparse.csr_array | None = None,
-    ) -> tuple[IntArray, FloatArray]:
-        """As `Recommender.recommend`; for one user (the feed's request) without the dense row
-        over the whole catalogue: a user's score is sparse (their recent items' successors)
-        plus a backoff share of popularity, so the top `k` lie among the successors and the
-        head of the popularity order."""
-        users = check_users(user_ids)
-        check_k(k)
-        self.check_fitted()
-        if len(users) != 1 or k == 0:
-            return super().recommend(users, k, exclude=exclude)
+        exclude: sparse.csr_matrix | sparse.csr_array | None,
+    ) -> tuple[IntArray, FloatArray] | None:
+        """A user's score is sparse (their recent items' successors) plus a backoff share of
+        popularity, so their top `k` lie among the successors and the head of the popularity
+        order."""
         cols, sparse_scores, backoff = self._sparse_scores(users)
         if backoff <= 0:  # every other item scores 0: ties by index, not by popularity
-            return super().recommend(users, k, exclude=exclude)
+            return None
         banned = excluded_keys(users, exclude, self.n_items_)  # row 0: the keys are the items
         order = self.by_popularity_
         head = min(len(order), k + len(cols) + len(banned))
