@@ -23,7 +23,6 @@ on the version they started with.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -56,8 +55,6 @@ from xingqu.shared.clock import is_real_time
 from xingqu.shared.errors import invalid
 from xingqu.store.prepared import table
 from xingqu.store.uow import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 MAX_FEED_LIMIT = 50
 CREATOR_DAILY_CAP = 6
